@@ -1,0 +1,13 @@
+# HRNet-W32 pose estimation on COCO, backbone initialised from HSJP pretraining
+# (configs/hsjp/hsjp_hrnet-w32_8xb64-210e_coco-person-256x192.py writes backbone.pth, a backbone-only checkpoint,
+# so no prefix). Point it at your run with
+# --cfg-options model.backbone.init_cfg.checkpoint=<work_dir>/backbone.pth
+# Schedule, data and head are MMPose's td-hm_hrnet-w32_8xb64-210e_coco-256x192.py; the hsjp-init, scratch and
+# imagenet-init variants differ only in the backbone's init_cfg, so they compare.
+_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py']
+custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
+# Reports how many backbone tensors the init_cfg loaded, and fails when none matched.
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='BackboneInitCheckHook')]
+
+hsjp_checkpoint = 'work_dirs/hsjp_hrnet-w32_8xb64-210e_coco-person-256x192/backbone.pth'
+model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=hsjp_checkpoint)))

@@ -1,0 +1,9 @@
+# HRNet-W32 pose estimation on COCO from ImageNet weights (MMPose's own recipe).
+# Schedule, data and head are MMPose's td-hm_hrnet-w32_8xb64-210e_coco-256x192.py; the hsjp-init, scratch and
+# imagenet-init variants differ only in the backbone's init_cfg, so they compare.
+_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py']
+custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
+# Reports how many backbone tensors the init_cfg loaded, and fails when none matched.
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='BackboneInitCheckHook')]
+
+model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='https://download.openmmlab.com/mmpose/pretrain_models/hrnet_w32-36af842e.pth')))

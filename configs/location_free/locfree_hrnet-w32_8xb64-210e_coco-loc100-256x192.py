@@ -1,0 +1,9 @@
+# Location-free pose estimation, HRNet-W32, COCO 256x192, 100% location labels (fully
+# supervised upper bound).
+_base_ = ['./locfree_hrnet-w32_8xb64-210e_coco-loc25-256x192.py']
+
+train_pipeline = _base_.train_pipeline
+assert train_pipeline[-2]['type'] == 'SelectLocationLabels'
+train_pipeline[-2] = dict(
+    type='SelectLocationLabels', fraction=1.0, seed=_base_.location_seed)
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

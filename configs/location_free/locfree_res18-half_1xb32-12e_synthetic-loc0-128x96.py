@@ -1,0 +1,10 @@
+# Weakly supervised: presence labels only, no location labels at all.
+_base_ = ['./locfree_res18-half_1xb32-12e_synthetic-loc25-128x96.py']
+
+train_pipeline = _base_.train_pipeline
+assert train_pipeline[-2]['type'] == 'SelectLocationLabels'
+train_pipeline[-2] = dict(
+    type='SelectLocationLabels', fraction=0.0, seed=_base_.location_seed)
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+# without a heatmap loss the CAM peak values are not calibrated: score by presence
+model = dict(head=dict(score_mode='presence'))

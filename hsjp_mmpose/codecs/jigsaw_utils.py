@@ -1,0 +1,117 @@
+# Copyright (c) hsjp-mmpose contributors.
+"""Geometry shared by the jigsaw transform, codec, metric and visualisation.
+
+Conventions (used throughout hsjp-mmpose):
+
+- ``grid = (rows, cols)``; cells are numbered row-major, ``k = row * cols + col``,
+  and ``K = rows * cols``.
+- ``size = (w, h)`` as everywhere in MMPose codecs (arrays are ``(h, w)``).
+- ``permutation[k]`` is the index of the cell where the patch that came from cell ``k``
+  now sits. Channel (pretext "keypoint") ``k`` belongs to the patch from cell ``k`` and
+  its target is the centre of cell ``permutation[k]``.
+"""
+from typing import Sequence, Tuple
+
+import numpy as np
+
+
+def check_grid(grid: Sequence[int]) -> Tuple[int, int]:
+    """Validate ``grid = (rows, cols)`` and return it as a tuple of ints."""
+    if (not isinstance(grid, (tuple, list)) or len(grid) != 2
+            or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in grid)
+            or grid[0] * grid[1] < 2):
+        raise ValueError(f'grid must be (rows, cols) of positive ints with at least 2 cells, '
+                         f'got {grid!r}; e.g. grid=(4, 3)')
+    return int(grid[0]), int(grid[1])
+
+
+def cell_centers(grid: Sequence[int], size: Sequence[float]) -> np.ndarray:
+    """Centres of the grid cells of an image of ``size``.
+
+    Args:
+        grid (tuple): ``(rows, cols)``.
+        size (tuple): image size ``(w, h)``.
+
+    Returns:
+        np.ndarray: centres ``(x, y)`` in shape (K, 2), row-major, float32.
+    """
+    rows, cols = check_grid(grid)
+    w, h = float(size[0]), float(size[1])
+    ys, xs = np.meshgrid((np.arange(rows) + 0.5) * h / rows,
+                         (np.arange(cols) + 0.5) * w / cols, indexing='ij')
+    return np.stack([xs.ravel(), ys.ravel()], axis=-1).astype(np.float32)
+
+
+def cell_index(points: np.ndarray, grid: Sequence[int], size: Sequence[float]) -> np.ndarray:
+    """Row-major index of the cell holding each point (points outside are clipped in).
+
+    Args:
+        points (np.ndarray): ``(x, y)`` coordinates in shape (..., 2).
+        grid (tuple): ``(rows, cols)``.
+        size (tuple): image size ``(w, h)``.
+
+    Returns:
+        np.ndarray: int64 cell indices in shape (...).
+    """
+    rows, cols = check_grid(grid)
+    points = np.asarray(points, dtype=np.float64)
+    col = np.clip(np.floor(points[..., 0] * cols / float(size[0])), 0, cols - 1)
+    row = np.clip(np.floor(points[..., 1] * rows / float(size[1])), 0, rows - 1)
+    return (row * cols + col).astype(np.int64)
+
+
+def permutation_from_keypoints(keypoints: np.ndarray, grid: Sequence[int],
+                               input_size: Sequence[float]) -> np.ndarray:
+    """Read the placement of each patch from the K predicted (or target) keypoints.
+
+    Keypoint ``k`` (in input-image coordinates) is assigned the cell it falls in, so the
+    result is the ``permutation`` convention above. It need not be a permutation when
+    predictions collide (two patches placed in one cell); decode with
+    :meth:`HeatmapJigsaw.decode_permutation` or the codec's constrained decoding to get
+    one.
+
+    Args:
+        keypoints (np.ndarray): shape (K, 2) or (N, K, 2), ``(x, y)`` in the model input.
+        grid (tuple): ``(rows, cols)``.
+        input_size (tuple): model input size ``(w, h)``.
+
+    Returns:
+        np.ndarray: int64 cell indices in shape (K,) or (N, K).
+    """
+    keypoints = np.asarray(keypoints)
+    rows, cols = check_grid(grid)
+    if keypoints.shape[-2:] != (rows * cols, 2):
+        raise ValueError(f'keypoints must have shape (..., {rows * cols}, 2) for grid {grid}, '
+                         f'got {keypoints.shape}')
+    return cell_index(keypoints, grid, input_size)
+
+
+def jigsaw_metainfo(grid: Sequence[int], sigma: float = 0.1,
+                    dataset_name: str = 'jigsaw') -> dict:
+    """A pose ``metainfo`` dict (the ``dataset_info`` format) for the K pretext keypoints.
+
+    Keypoint ``k`` is named ``patch_k``; no keypoint swaps on flipping (flip indices are
+    the identity: flipping happens before the shuffle); the skeleton links patches that
+    were neighbours in the original image (so a solved puzzle draws the grid); unit joint
+    weights and uniform ``sigmas``. Pass it as a dataset's ``metainfo``.
+    """
+    rows, cols = check_grid(grid)
+    num = rows * cols
+    palette = [[255, 128, 0], [51, 153, 255], [0, 255, 0], [255, 51, 255]]
+    keypoint_info = {
+        k: dict(name=f'patch_{k}', id=k, color=palette[k % len(palette)], type='', swap='')
+        for k in range(num)
+    }
+    links = [(k, k + 1) for k in range(num) if (k + 1) % cols] + \
+        [(k, k + cols) for k in range(num - cols)]
+    skeleton_info = {
+        i: dict(link=(f'patch_{a}', f'patch_{b}'), id=i, color=[96, 96, 255])
+        for i, (a, b) in enumerate(links)
+    }
+    return dict(
+        dataset_name=f'{dataset_name}_{rows}x{cols}',
+        paper_info=dict(),
+        keypoint_info=keypoint_info,
+        skeleton_info=skeleton_info,
+        joint_weights=[1.0] * num,
+        sigmas=[float(sigma)] * num)

@@ -1,0 +1,3 @@
+# Copyright (c) hsjp-mmpose contributors.
+from .random_jigsaw import RandomJigsaw  # noqa: F401
+from .location_labels import GeneratePresenceLabels, SelectLocationLabels  # noqa: F401

@@ -1,0 +1,2 @@
+# Copyright (c) hsjp-mmpose contributors.
+from .jigsaw_accuracy import JigsawAccuracy  # noqa: F401

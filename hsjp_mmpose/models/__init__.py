@@ -1,0 +1,2 @@
+# Copyright (c) hsjp-mmpose contributors.
+from . import heads, losses  # noqa: F401

@@ -1,0 +1,1 @@
+# Copyright (c) hsjp-mmpose contributors.

@@ -1,0 +1,35 @@
+# Copyright (c) hsjp-mmpose contributors.
+"""Shared fixtures: tiny generated data sets and the real test images."""
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# The small real data sets that MMPose's own test suite uses, kept beside the checkout.
+# They are optional: tests that need them skip with a message when the folder is absent.
+REAL_DATA_ROOT = Path(os.environ.get('HSJP_REAL_DATA',
+                                     REPO_ROOT.parent / 'shared' / 'data' / 'real'))
+
+
+@pytest.fixture(scope='session')
+def synthetic_coco(tmp_path_factory) -> Path:
+    """A tiny generated COCO-keypoint data set: 24 train and 8 val images, seed 0.
+
+    Layout: ``images/{train,val}/*.jpg`` and
+    ``annotations/person_keypoints_{train,val}.json``.
+    """
+    from hsjp_mmpose.datasets.synthetic import generate_synthetic_coco
+    out = tmp_path_factory.mktemp('synthetic_coco')
+    generate_synthetic_coco(out, num_train=24, num_val=8, seed=0)
+    return out
+
+
+@pytest.fixture(scope='session')
+def real_coco_dir() -> Path:
+    """``shared/data/real/coco`` (MMPose's test COCO images), or skip."""
+    path = REAL_DATA_ROOT / 'coco'
+    if not path.is_dir():
+        pytest.skip(f'real COCO test data not found at {path} '
+                    '(set HSJP_REAL_DATA to the folder holding coco/)')
+    return path

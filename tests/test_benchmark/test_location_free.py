@@ -1,0 +1,51 @@
+# Copyright (c) hsjp-mmpose contributors.
+import pytest
+
+from hsjp_mmpose.benchmark.location_free import (ARMS, CONFIG_DIR, arm_config, format_table,
+                                                 summary_lines)
+
+
+def _row(name, labels, ap):
+    return {'name': name, 'labels': labels, 'coco/AP': ap, 'coco/AP .5': ap + 0.1,
+            'PCK': ap + 0.2, 'train_s': 12.3, 'val_s': 1.0}
+
+
+@pytest.mark.parametrize('arm', ARMS, ids=lambda a: a.config)
+def test_arm_config_sets_budget_data_and_seed(arm, tmp_path):
+    cfg = arm_config(str(CONFIG_DIR / arm.config), '/data/people', str(tmp_path), epochs=3,
+                     seed=7, num_workers=0)
+    assert cfg.train_cfg.max_epochs == 3 and cfg.train_cfg.val_begin == 4
+    assert cfg.randomness == dict(seed=7)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[key].dataset.data_root == '/data/people/'
+        assert cfg[key].num_workers == 0 and not cfg[key].persistent_workers
+    epoch_scheds = [s for s in cfg.param_scheduler if s.get('by_epoch', True)]
+    assert all(s.get('T_max', 3) == 3 and s.get('end', 3) == 3 for s in epoch_scheds)
+
+
+def test_every_arm_has_the_same_budget_and_data():
+    cfgs = [arm_config(str(CONFIG_DIR / a.config), '/d', '/w') for a in ARMS]
+    for cfg in cfgs[1:]:
+        assert cfg.train_cfg == cfgs[0].train_cfg
+        assert cfg.optim_wrapper == cfgs[0].optim_wrapper
+        assert cfg.param_scheduler == cfgs[0].param_scheduler
+        assert cfg.train_dataloader.batch_size == cfgs[0].train_dataloader.batch_size
+        assert cfg.val_dataloader == cfgs[0].val_dataloader
+        assert cfg.val_evaluator == cfgs[0].val_evaluator
+
+
+def test_table_and_target_lines():
+    rows = [_row('HeatmapHead', '100%', 0.5), _row('LocationFreeHead', '0% (weak only)', 0.1),
+            _row('LocationFreeHead', '25%', 0.45), _row('LocationFreeHead', '100%', 0.48)]
+    table = format_table(rows)
+    assert table.count('\n') == 5 and '| LocationFreeHead | 25% | 0.450 | 0.550 | 0.650 |' in table
+    lines = summary_lines(rows)
+    assert 'AP ratio 0.94 (target >= 0.90: met); PCK@0.2 ratio 0.96' in lines[0]  # 0.65 / 0.68
+    assert 'weak only: AP 0.1000, PCK@0.2 0.300' in lines[-1]
+
+
+def test_ratio_is_not_claimed_when_the_reference_ap_is_near_zero():
+    rows = [_row('LocationFreeHead', '25%', 0.0), _row('LocationFreeHead', '100%', 0.0001)]
+    line = summary_lines(rows)[0]
+    assert 'AP ratio not meaningful' in line and 'met' not in line
+    assert 'PCK@0.2 ratio 1.00' in line  # 0.2 / 0.2001

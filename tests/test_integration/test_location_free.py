@@ -1,0 +1,79 @@
+# Copyright (c) hsjp-mmpose contributors.
+"""Location-free configs: they load and build, and one trains through `mim train`."""
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from tests.utils import REPO_ROOT, run_mim
+
+CONFIG_DIR = REPO_ROOT / 'configs' / 'location_free'
+SMALL = CONFIG_DIR / 'locfree_res18-half_1xb32-12e_synthetic-loc25-128x96.py'
+
+
+def _fraction(cfg):
+    step = [s for s in cfg.train_dataloader.dataset.pipeline
+            if s['type'] == 'SelectLocationLabels']
+    return step[0]['fraction'] if step else None
+
+
+@pytest.mark.parametrize('name, fraction', [
+    ('locfree_res18-half_1xb32-12e_synthetic-loc0-128x96.py', 0.0),
+    ('locfree_res18-half_1xb32-12e_synthetic-loc25-128x96.py', 0.25),
+    ('locfree_res18-half_1xb32-12e_synthetic-loc100-128x96.py', 1.0),
+    ('td-hm_res18-half_1xb32-12e_synthetic-128x96.py', None),
+    ('locfree_hrnet-w32_8xb64-210e_coco-loc0-256x192.py', 0.0),
+    ('locfree_hrnet-w32_8xb64-210e_coco-loc25-256x192.py', 0.25),
+    ('locfree_hrnet-w32_8xb64-210e_coco-loc100-256x192.py', 1.0),
+])
+def test_configs_load_with_their_label_fraction(name, fraction):
+    cfg = Config.fromfile(CONFIG_DIR / name)
+    assert _fraction(cfg) == fraction
+    assert cfg.custom_imports['imports'] == ['hsjp_mmpose']
+
+
+def _build(cfg):
+    from mmpose.registry import MODELS
+    from mmpose.utils import register_all_modules
+    register_all_modules()
+    cfg.model.backbone.pop('init_cfg', None)  # no download
+    return MODELS.build(cfg.model).eval()
+
+
+@pytest.mark.parametrize('name, input_shape, cam_shape', [
+    ('locfree_res18-half_1xb32-12e_synthetic-loc25-128x96.py', (128, 96), (32, 24)),
+    pytest.param('locfree_hrnet-w32_8xb64-210e_coco-loc25-256x192.py', (256, 192), (64, 48),
+                 marks=pytest.mark.slow),
+])
+def test_models_give_cams_of_the_heatmap_size(name, input_shape, cam_shape):
+    model = _build(Config.fromfile(CONFIG_DIR / name))
+    with torch.no_grad():
+        cams, logits = model(torch.zeros(1, 3, *input_shape), None, mode='tensor')
+    assert cams.shape == (1, 17, *cam_shape) and logits.shape == (1, 17)
+
+
+@pytest.mark.integration
+def test_mim_train_location_free_with_cam_hook(synthetic_coco, tmp_path):
+    """One epoch of the 25% config, validation with CocoMetric and PCK, CAM images."""
+    override = tmp_path / 'locfree_tiny.py'
+    override.write_text('\n'.join([
+        f"_base_ = [{str(SMALL)!r}]",
+        f"data_root = {str(synthetic_coco) + '/'!r}",
+        'train_cfg = dict(max_epochs=1, val_interval=1)',
+        "default_hooks = dict(checkpoint=dict(interval=1), logger=dict(interval=1))",
+        "custom_hooks = [dict(type='CAMVisualizationHook', max_images=2)]",
+        *[f"{loader} = dict(batch_size=8, num_workers=0, persistent_workers=False, "
+          f"dataset=dict(data_root=data_root))"
+          for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')],
+    ]) + '\n')
+    work_dir = tmp_path / 'work'
+    proc = run_mim(['train', 'mmpose', override, '--work-dir', work_dir], timeout=300)
+    out = proc.stdout
+    assert re.search(r'loss_presence: \d', out) and re.search(r'loss_heatmap: \d', out)
+    assert re.search(r'coco/AP: \d\.\d+', out), out[-3000:]
+    assert re.search(r'PCK: \d\.\d+', out), out[-3000:]
+    assert (work_dir / 'epoch_1.pth').is_file()
+    images = list(Path(work_dir, 'cam_vis', 'epoch_1').glob('*.jpg'))
+    assert len(images) == 2
