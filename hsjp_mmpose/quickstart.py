@@ -21,13 +21,12 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
-from hsjp_mmpose.utils import coco_data_root_options
+from hsjp_mmpose.utils import coco_data_root_options, mim_executable
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO_ROOT / 'configs'
@@ -57,11 +56,6 @@ class QuickstartSettings:
     equal_compute: bool = False  # also train from scratch for pretrain + fine-tune time
     extra_pretrain_options: List[str] = field(default_factory=list)
     extra_finetune_options: List[str] = field(default_factory=list)
-
-
-def _mim() -> str:
-    candidate = Path(sys.executable).parent / 'mim'
-    return str(candidate) if candidate.exists() else 'mim'
 
 
 def jigsaw_options(grid: tuple, patch_jitter: int) -> List[str]:
@@ -142,7 +136,7 @@ class Quickstart:
     def _train(self, name: str, config: Path, options: List[str]) -> dict:
         run_dir = self.work_dir / 'runs' / name
         _, seconds = self._run(f'train_{name}', [
-            _mim(), 'train', 'mmpose', config, '--work-dir', run_dir, '--cfg-options',
+            mim_executable(), 'train', 'mmpose', config, '--work-dir', run_dir, '--cfg-options',
             *options])
         checkpoint = Path((run_dir / 'last_checkpoint').read_text().strip())
         run = dict(config=str(config.relative_to(REPO_ROOT)), work_dir=str(run_dir),
@@ -154,7 +148,7 @@ class Quickstart:
     def _test(self, name: str, config: Path, options: List[str]) -> Dict[str, float]:
         run = self.results['runs'][name]
         output, seconds = self._run(f'test_{name}', [
-            _mim(), 'test', 'mmpose', config, '--checkpoint', run['checkpoint'],
+            mim_executable(), 'test', 'mmpose', config, '--checkpoint', run['checkpoint'],
             '--work-dir', self.work_dir / 'runs' / f'{name}_test', '--cfg-options', *options])
         metrics = parse_test_metrics(output)
         if not metrics:

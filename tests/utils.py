@@ -2,17 +2,12 @@
 """Helpers for integration tests that drive the real command-line tools."""
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import List, Optional
 
+from hsjp_mmpose.utils import mim_executable
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def mim_executable() -> str:
-    """The ``mim`` next to the running interpreter (the project's .venv)."""
-    candidate = Path(sys.executable).parent / 'mim'
-    return str(candidate) if candidate.exists() else 'mim'
 
 
 def run_command(args: List[str], cwd: Optional[Path] = None, timeout: int = 600,
