@@ -7,10 +7,19 @@ message hub (``HistoryBuffer``) and NumPy scalars/arrays, so with stock mmengine
 ``mim test --checkpoint``, ``--resume`` and ``load_from`` fail on checkpoints mmengine
 itself wrote.
 
-Importing this module extends the allowlist with exactly those types (all inert data
-containers) instead of switching the check off: a checkpoint whose pickle references
-anything else (``os.system``, say) is still refused, and the refusal is re-raised as a
-:class:`UnsafeCheckpointError` that names the file, the offending global and what to do.
+Importing this module makes mmengine's checkpoint loader allow exactly those types (all
+inert data containers) while it loads, instead of switching the check off:
+
+- the allowance holds only inside ``CheckpointLoader.load_checkpoint`` (mmengine's one way
+  in for ``load_from``, ``--resume``, ``Pretrained`` and ``mim test --checkpoint``); a plain
+  ``torch.load`` elsewhere keeps PyTorch's own allowlist;
+- a ``HistoryBuffer`` is restored as data only: mmengine's own ``__setstate__`` writes the
+  checkpoint's statistics table into the class-wide ``_statistics_methods`` (a file could
+  swap ``mean`` for another callable for the whole process); here that table is dropped;
+- checkpoints written under NumPy 1 (``numpy.core.multiarray.*``) load under NumPy 2;
+- a checkpoint whose pickle references anything else (``os.system``, say) is refused with
+  an :class:`UnsafeCheckpointError` that names the file, the offending global and what to
+  do; a truncated or corrupt file is reported as a :class:`CorruptCheckpointError`.
 """
 import pickle
 from typing import Any, Callable, List, Tuple
@@ -20,12 +29,36 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
-__all__ = ['UnsafeCheckpointError', 'checkpoint_safe_globals', 'register_checkpoint_safe_globals',
+__all__ = ['UnsafeCheckpointError', 'CorruptCheckpointError', 'checkpoint_safe_globals',
            'patch_checkpoint_loader']
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint references objects outside the ``weights_only`` allowlist."""
+
+
+class CorruptCheckpointError(pickle.UnpicklingError):
+    """A checkpoint file is truncated or not a checkpoint at all."""
+
+
+class _HistoryBufferData(HistoryBuffer):
+    """Unpickles a ``HistoryBuffer`` from its data alone.
+
+    Registered under HistoryBuffer's pickle name: the unpickler creates one of these, and
+    :meth:`__setstate__` keeps the buffer's arrays and length, drops the pickled statistics
+    table (mmengine would write it into the class-wide ``_statistics_methods``) and turns
+    the object into a plain ``HistoryBuffer``.
+    """
+
+    _DATA_FIELDS = ('max_length', '_log_history', '_count_history')
+
+    def __setstate__(self, state) -> None:
+        if not isinstance(state, dict):
+            raise pickle.UnpicklingError(f'a HistoryBuffer state must be a dict, got '
+                                         f'{type(state).__name__}')
+        self._set_default_statistics()  # the four built-ins, as mmengine does
+        self.__dict__.update({k: state[k] for k in self._DATA_FIELDS if k in state})
+        self.__class__ = HistoryBuffer
 
 
 def _numpy_dtype_classes() -> List[type]:
@@ -36,20 +69,12 @@ def _numpy_dtype_classes() -> List[type]:
     return sorted(classes, key=lambda cls: cls.__name__)
 
 
-def _numpy_core_name(name: str) -> str:
-    """``numpy._core.multiarray.<name>`` under NumPy 2, ``numpy.core...`` under NumPy 1."""
-    core = 'numpy._core' if hasattr(np, '_core') else 'numpy.core'
-    return f'{core}.multiarray.{name}'
-
-
 def checkpoint_safe_globals() -> List[Tuple[Callable, str]]:
     """The globals an mmengine checkpoint holds besides tensors, with the pickle names
     under which they appear. Each is a data container or a pure constructor of one."""
     multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray  # noqa
     safe: List[Tuple[Callable, str]] = [
-        (HistoryBuffer, 'mmengine.logging.history_buffer.HistoryBuffer'),
-        (multiarray.scalar, _numpy_core_name('scalar')),
-        (multiarray._reconstruct, _numpy_core_name('_reconstruct')),
+        (_HistoryBufferData, 'mmengine.logging.history_buffer.HistoryBuffer'),
         (np.ndarray, 'numpy.ndarray'),
         (np.dtype, 'numpy.dtype'),
         # An empty NumPy array pickles its (empty) buffer as bytes().
@@ -57,6 +82,10 @@ def checkpoint_safe_globals() -> List[Tuple[Callable, str]]:
         # HistoryBuffer pickles its statistics table as getattr(HistoryBuffer, 'mean') etc.
         (_history_buffer_statistic, 'builtins.getattr'),
     ]
+    # NumPy 2 pickles as numpy._core, NumPy 1 as numpy.core: both names, one function.
+    for core in ('numpy._core', 'numpy.core'):
+        safe += [(multiarray.scalar, f'{core}.multiarray.scalar'),
+                 (multiarray._reconstruct, f'{core}.multiarray._reconstruct')]
     # OrderedDict, Counter and ``_codecs.encode`` (bytes) are on PyTorch's own allowlist.
     safe += [(cls, f'numpy.dtypes.{cls.__name__}') for cls in _numpy_dtype_classes()]
     return safe
@@ -74,11 +103,6 @@ def _history_buffer_statistic(owner: Any, name: str) -> Callable:
     return getattr(owner, name)
 
 
-def register_checkpoint_safe_globals() -> None:
-    """Add :func:`checkpoint_safe_globals` to ``torch.serialization``'s allowlist."""
-    torch.serialization.add_safe_globals(checkpoint_safe_globals())
-
-
 def _unsafe_checkpoint_message(filename: Any, error: Exception) -> str:
     return (
         f'Refused to load checkpoint {filename!r}: its pickle references an object outside '
@@ -89,6 +113,22 @@ def _unsafe_checkpoint_message(filename: Any, error: Exception) -> str:
         'allow_failed_imports=False) to the config). For a checkpoint from elsewhere that you '
         'trust, re-save just its tensors (tools/extract_backbone.py does so for a backbone) or '
         'allow the named class with torch.serialization.add_safe_globals([...]).')
+
+
+def _corrupt_checkpoint_message(filename: Any, error: Exception) -> str:
+    return (f'Checkpoint {filename!r} is truncated or corrupt (not a complete PyTorch '
+            f'checkpoint): {_first_reason(error)}\n'
+            'How to mend it: the file was probably cut off while it was written or copied; '
+            'use another checkpoint of the run (e.g. the previous epoch_N.pth) or copy it '
+            'again.')
+
+
+def _is_refused_global(error: Exception) -> bool:
+    """Whether an unpickling error is PyTorch refusing a global (rather than bad bytes)."""
+    text = str(error)
+    return any(marker in text for marker in (
+        'Unsupported global', 'GLOBAL', 'unrecognized function', 'Can only create new object',
+        'Can only build', 'not allowed in a checkpoint'))
 
 
 def _first_reason(error: Exception) -> str:
@@ -109,16 +149,27 @@ def patch_checkpoint_loader() -> None:
 
     def load_checkpoint(cls, filename, map_location=None, logger='current'):
         try:
-            return original(cls, filename, map_location, logger)
-        except UnsafeCheckpointError:
+            with torch.serialization.safe_globals(checkpoint_safe_globals()):
+                return original(cls, filename, map_location, logger)
+        except (UnsafeCheckpointError, CorruptCheckpointError):
             raise
         except pickle.UnpicklingError as error:
-            raise UnsafeCheckpointError(_unsafe_checkpoint_message(filename, error)) from error
+            if _is_refused_global(error):
+                raise UnsafeCheckpointError(_unsafe_checkpoint_message(filename, error)) \
+                    from error
+            raise CorruptCheckpointError(_corrupt_checkpoint_message(filename, error)) \
+                from error
+        except (EOFError, RuntimeError) as error:
+            text = str(error)
+            if isinstance(error, EOFError) or 'zip archive' in text or 'PytorchStreamReader' \
+                    in text or 'invalid header' in text:
+                raise CorruptCheckpointError(_corrupt_checkpoint_message(filename, error)) \
+                    from error
+            raise
 
     load_checkpoint._hsjp_patched = True
     load_checkpoint.__doc__ = original.__doc__
     CheckpointLoader.load_checkpoint = classmethod(load_checkpoint)
 
 
-register_checkpoint_safe_globals()
 patch_checkpoint_loader()

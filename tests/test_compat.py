@@ -113,3 +113,76 @@ def test_getattr_is_limited_to_history_buffer_statistics():
                         (os, 'system'), (np.ndarray, 'tofile')]:
         with pytest.raises(Exception, match='not allowed'):
             _history_buffer_statistic(owner, name)
+
+
+def _save_with_statistics_table(path, table):
+    """Save a HistoryBuffer whose pickled statistics table is ``table`` (a crafted file)."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    original = HistoryBuffer.__getstate__
+
+    def crafted(self):
+        return dict(self.__dict__, statistics_methods=table)
+
+    HistoryBuffer.__getstate__ = crafted
+    try:
+        torch.save({'state_dict': {'w': torch.zeros(1)},
+                    'message_hub': {'log_scalars': {'loss': HistoryBuffer([1., 3.], [1, 1])}}},
+                   path)
+    finally:
+        HistoryBuffer.__getstate__ = original
+
+
+def test_checkpoint_cannot_change_history_buffer_class_state(tmp_path):
+    from mmengine.logging.history_buffer import HistoryBuffer
+    path = tmp_path / 'crafted.pth'
+    _save_with_statistics_table(path, {'mean': HistoryBuffer.max, 'min': HistoryBuffer.max})
+    # The attack is real: stock unpickling swaps `mean` for `max` in the whole process.
+    code = ('import sys, torch\nfrom mmengine.logging.history_buffer import HistoryBuffer\n'
+            'torch.load(sys.argv[1], weights_only=False)\n'
+            'print(HistoryBuffer._statistics_methods["mean"] is HistoryBuffer.max)\n')
+    proc = subprocess.run([sys.executable, '-c', code, str(path)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.stdout.strip() == 'True', proc.stdout + proc.stderr
+
+    HistoryBuffer([0.], [1])  # the built-in statistics are registered
+    before = dict(HistoryBuffer._statistics_methods)
+    loaded = _load_checkpoint(str(path), map_location='cpu')['message_hub']['log_scalars']['loss']
+    assert type(loaded) is HistoryBuffer
+    assert HistoryBuffer._statistics_methods == before
+    assert HistoryBuffer._statistics_methods['mean'] is HistoryBuffer.mean
+    assert loaded.mean() == pytest.approx(2.0) and loaded.statistics('min') == 1.0
+
+
+def test_allowance_is_limited_to_mmengine_loading(tmp_path):
+    path = tmp_path / 'epoch_3.pth'
+    _mmengine_style_checkpoint(path)
+    assert _load_checkpoint(str(path), map_location='cpu')['meta']['epoch'] == 3
+    with pytest.raises(Exception, match='HistoryBuffer|GLOBAL|global'):
+        torch.load(path, weights_only=True)  # outside mmengine's loader: PyTorch's own rules
+
+
+def test_numpy_1_checkpoint_loads_under_numpy_2(tmp_path):
+    path = tmp_path / 'numpy1.pth'
+    torch.save({'meta': {'sigmas': np.arange(3.), 'seed': np.int64(7)},
+                'state_dict': {'w': torch.ones(1)}}, path, _use_new_zipfile_serialization=False)
+    data = path.read_bytes()
+    assert b'numpy._core.multiarray\n' in data
+    path.write_bytes(data.replace(b'numpy._core.multiarray\n', b'numpy.core.multiarray\n'))
+    assert b'numpy.core.multiarray\n' in path.read_bytes()
+    checkpoint = _load_checkpoint(str(path), map_location='cpu')
+    np.testing.assert_array_equal(checkpoint['meta']['sigmas'], np.arange(3.))
+    assert checkpoint['meta']['seed'] == 7
+
+
+@pytest.mark.parametrize('damage', ['truncate', 'garbage'])
+def test_corrupt_checkpoint_is_reported_as_corrupt(tmp_path, damage):
+    from hsjp_mmpose.compat import CorruptCheckpointError
+    path = tmp_path / 'epoch_3.pth'
+    _mmengine_style_checkpoint(path)
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2] if damage == 'truncate' else b'\x80\x02garbage' * 50)
+    with pytest.raises(CorruptCheckpointError) as error:
+        _load_checkpoint(str(path), map_location='cpu')
+    message = str(error.value)
+    assert str(path) in message and 'truncated or corrupt' in message
+    assert 'arbitrary code' not in message

@@ -4,42 +4,54 @@
 
     python tools/benchmark_location_free.py --work-dir work_dirs/locfree_benchmark
 
-Generates the people (unless --data-root), trains the four arms one after the other and
-writes the Markdown table to WORK_DIR/results.md.
+Generates the people, trains and tests the four arms one after the other through mim
+train / mim test, and writes WORK_DIR/results.md (a second run resumes).
 """
 import argparse
+import sys
+from pathlib import Path
 
-import torch
+try:
+    import hsjp_mmpose  # noqa: F401
+except ImportError:  # run from a checkout without installing the package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from hsjp_mmpose.benchmark.location_free import CONFIG_DIR, run_benchmark  # noqa: E402
+from hsjp_mmpose.datasets.synthetic_levels import DATA_LEVELS  # noqa: E402
 
-from hsjp_mmpose.benchmark.location_free import CONFIG_DIR, run_benchmark
 
-
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/locfree_benchmark',
-                        help='output folder (data, checkpoints, logs, results.md)')
-    parser.add_argument('--data-root', default=None,
-                        help='an existing generated COCO-style data set; generated if absent')
-    parser.add_argument('--num-train', type=int, default=1000, help='images to generate')
-    parser.add_argument('--num-val', type=int, default=200, help='images to generate')
+                        help='output folder (data, runs, logs, results.md)')
+    parser.add_argument('--num-train', type=int, default=2000, help='images to generate')
+    parser.add_argument('--num-val', type=int, default=300, help='images to generate')
+    parser.add_argument('--level', default='easy', choices=sorted(DATA_LEVELS),
+                        help='difficulty of the generated people (default easy)')
     parser.add_argument('--epochs', type=int, default=None,
                         help="epochs per arm (default: the configs' own)")
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--num-workers', type=int, default=1, help='data loader workers')
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch CPU threads (1: on 2 cores shared with a data worker, '
-                        'more threads spin-wait and ran 10x slower)')
     parser.add_argument('--config-dir', default=str(CONFIG_DIR),
                         help='folder of the location_free configs')
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    for name in ('num_train', 'num_val'):
+        if getattr(args, name) < 1:
+            parser.error(f'--{name.replace("_", "-")} must be >= 1')
+    if args.epochs is not None and args.epochs < 1:
+        parser.error(f'--epochs must be >= 1, got {args.epochs}')
+    if not Path(args.config_dir).is_dir():
+        parser.error(f'--config-dir {args.config_dir} is not a folder')
+    return args
 
 
-def main() -> None:
-    args = parse_args()
-    torch.set_num_threads(args.threads)
-    run_benchmark(args.work_dir, data_root=args.data_root, num_train=args.num_train,
-                  num_val=args.num_val, epochs=args.epochs, seed=args.seed,
-                  config_dir=args.config_dir, num_workers=args.num_workers)
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    try:
+        run_benchmark(args.work_dir, num_train=args.num_train, num_val=args.num_val,
+                      epochs=args.epochs, seed=args.seed, level=args.level,
+                      config_dir=Path(args.config_dir))
+    except KeyboardInterrupt:
+        print('\nbenchmark stopped; run the same command again to resume', file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == '__main__':

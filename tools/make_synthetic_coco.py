@@ -13,10 +13,12 @@ import sys
 from pathlib import Path
 
 try:
-    from hsjp_mmpose.datasets.synthetic import generate_synthetic_coco
+    import hsjp_mmpose  # noqa: F401
 except ImportError:  # run from a checkout without installing the package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from hsjp_mmpose.datasets.synthetic import generate_synthetic_coco
+from hsjp_mmpose.datasets.synthetic import generate_synthetic_coco  # noqa: E402
+from hsjp_mmpose.datasets.synthetic_levels import (DATA_LEVELS,  # noqa: E402
+                                                   parse_level_overrides)
 
 
 def parse_args(argv=None):
@@ -29,17 +31,27 @@ def parse_args(argv=None):
                         help='worker processes (default: one per CPU core, at most 8)')
     parser.add_argument('--image-size', type=int, nargs=2, default=(320, 256),
                         metavar=('W', 'H'), help='image width and height (default 320 256)')
-    parser.add_argument('--clutter', type=float, default=1.,
-                        help='background clutter and occluders, 0 (none) to 2 (default 1)')
+    parser.add_argument('--level', default='hard', choices=sorted(DATA_LEVELS),
+                        help='difficulty (default hard): easy for minutes-long CPU runs, hard '
+                             'for long runs; see hsjp_mmpose/datasets/synthetic_levels.py')
+    parser.add_argument('--set', dest='level_options', nargs='+', default=[],
+                        metavar='NAME=VALUE',
+                        help='change single factors of the level, e.g. --set occluders=1 '
+                             'limb_distractors=true height_range=0.5,0.95')
+    parser.add_argument('--clutter', type=float, default=None,
+                        help='background clutter and occluders, 0 (none) to 2; overrides '
+                             "the level's")
     return parser, parser.parse_args(argv)
 
 
 def main(argv=None) -> dict:
     parser, args = parse_args(argv)
     try:
+        level = dict(parse_level_overrides(args.level_options), base=args.level)
         summary = generate_synthetic_coco(args.out, args.num_train, args.num_val, seed=args.seed,
                                           image_size=tuple(args.image_size),
-                                          workers=args.workers, clutter=args.clutter)
+                                          workers=args.workers, clutter=args.clutter,
+                                          level=level)
     except ValueError as err:
         parser.error(str(err).replace('num_train', '--num-train').replace(
             'num_val', '--num-val').replace('out_dir', '--out').replace(

@@ -5,17 +5,20 @@ Example::
 
     python tools/quickstart.py --work-dir work_dirs/quickstart
 
-See :mod:`hsjp_mmpose.quickstart` for what it runs. About 15 minutes on 2 CPU cores.
+See :mod:`hsjp_mmpose.quickstart` for what it runs. About 20 minutes on 2 CPU cores; a
+second run with the same --work-dir resumes where the first stopped.
 """
 import argparse
 import sys
 from pathlib import Path
 
 try:
-    from hsjp_mmpose.quickstart import Quickstart, QuickstartSettings
+    import hsjp_mmpose  # noqa: F401
 except ImportError:  # run from a checkout without installing the package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from hsjp_mmpose.quickstart import Quickstart, QuickstartSettings
+from hsjp_mmpose.quickstart import (TRANSFERS, Quickstart,  # noqa: E402
+                                    QuickstartSettings, check_settings)
+from hsjp_mmpose.datasets.synthetic_levels import DATA_LEVELS  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -31,6 +34,9 @@ def parse_args(argv=None):
                    help=f'labelled people for fine-tuning (default {d.num_labelled})')
     p.add_argument('--max-people', type=int, default=d.max_people,
                    help=f'people per generated image, 1-3 (default {d.max_people})')
+    p.add_argument('--data-level', default=d.data_level, choices=sorted(DATA_LEVELS),
+                   help=f'difficulty of the generated people (default {d.data_level}; hard '
+                        'needs much longer schedules)')
     p.add_argument('--pretrain-epochs', type=int, default=d.pretrain_epochs,
                    help=f'HSJP pretraining epochs (default {d.pretrain_epochs})')
     p.add_argument('--finetune-epochs', type=int, default=d.finetune_epochs,
@@ -41,28 +47,44 @@ def parse_args(argv=None):
                    help='jigsaw grid (default %(default)s)')
     p.add_argument('--patch-jitter', type=int, default=d.patch_jitter,
                    help=f'patch jitter in pixels (default {d.patch_jitter})')
+    p.add_argument('--transfer', default=d.transfer, choices=TRANSFERS,
+                   help='what fine-tuning takes from pretraining: the whole network except '
+                        "the head's last layer, or the backbone (default %(default)s)")
     p.add_argument('--seed', type=int, default=d.seed, help=f'seed (default {d.seed})')
-    p.add_argument('--equal-compute', action='store_true',
-                   help='also train from scratch for as long as pretraining + fine-tuning')
+    p.add_argument('--no-equal-compute', dest='equal_compute', action='store_false',
+                   help='skip the arm that trains from scratch for as long as pretraining + '
+                        'fine-tuning took')
     args = p.parse_args(argv)
-    for name in ('num_train', 'num_val', 'num_labelled', 'pretrain_epochs', 'finetune_epochs',
-                 'val_interval'):
-        if getattr(args, name) < 1:
-            p.error(f'--{name.replace("_", "-")} must be >= 1, got {getattr(args, name)}')
-    if not 1 <= args.max_people <= 3:
-        p.error(f'--max-people must be 1, 2 or 3, got {args.max_people}')
+    args.settings = QuickstartSettings(
+        num_train=args.num_train, num_val=args.num_val, num_labelled=args.num_labelled,
+        max_people=args.max_people, data_level=args.data_level,
+        pretrain_epochs=args.pretrain_epochs, finetune_epochs=args.finetune_epochs,
+        val_interval=args.val_interval, jigsaw_grid=tuple(args.grid),
+        patch_jitter=args.patch_jitter, transfer=args.transfer, seed=args.seed,
+        equal_compute=args.equal_compute)
+    try:  # every setting is checked here, before any data or training
+        check_settings(args.settings)
+    except ValueError as err:
+        p.error(_option_names(str(err)))
     return args
+
+
+def _option_names(message: str) -> str:
+    """Name settings as their command-line options."""
+    for name in ('num_train', 'num_val', 'num_labelled', 'max_people', 'pretrain_epochs',
+                 'finetune_epochs', 'val_interval', 'patch_jitter', 'transfer'):
+        message = message.replace(name, '--' + name.replace('_', '-'))
+    return message.replace('grid /', '--grid /')
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    settings = QuickstartSettings(
-        num_train=args.num_train, num_val=args.num_val, num_labelled=args.num_labelled,
-        max_people=args.max_people, pretrain_epochs=args.pretrain_epochs,
-        finetune_epochs=args.finetune_epochs, val_interval=args.val_interval,
-        jigsaw_grid=tuple(args.grid),
-        patch_jitter=args.patch_jitter, seed=args.seed, equal_compute=args.equal_compute)
-    return Quickstart(args.work_dir, settings).run()
+    try:
+        return Quickstart(args.work_dir, args.settings).run()
+    except KeyboardInterrupt as err:
+        print(f'\nquickstart stopped ({err or "interrupted"}); run the same command again to '
+              f'resume from {args.work_dir}', file=sys.stderr)
+        sys.exit(130)
 
 
 if __name__ == '__main__':

@@ -66,10 +66,13 @@ val_pipeline = [
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='PackPoseInputs'),
 ]
+# Data loading in the training process (num_workers=0) and PyTorch on every core: on 2 CPU
+# cores this ran 0.19 s per iteration against 0.31 s with one worker beside one torch thread
+# (a worker and two threads oversubscribe the cores). With a GPU, use workers instead.
 train_dataloader = dict(
     batch_size=32,
-    num_workers=1,
-    persistent_workers=True,
+    num_workers=0,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
@@ -80,8 +83,8 @@ train_dataloader = dict(
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,
-    num_workers=1,
-    persistent_workers=True,
+    num_workers=0,
+    persistent_workers=False,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(
@@ -94,5 +97,7 @@ val_dataloader = dict(
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
 # Ground truth from the dataset's raw annotations, so overriding data_root is enough.
-val_evaluator = dict(type='CocoMetric')
+# PCK@0.2 (normalised by the box) beside COCO AP: it tells a coarse model from a broken one
+# while AP is still near 0.
+val_evaluator = [dict(type='CocoMetric'), dict(type='PCKAccuracy', thr=0.2)]
 test_evaluator = val_evaluator

@@ -2,6 +2,8 @@
 # (configs/hsjp/hsjp_hrnet-w48_8xb32-210e_coco-person-256x192.py writes backbone.pth, a backbone-only checkpoint,
 # so no prefix). Point it at your run with
 # --cfg-options model.backbone.init_cfg.checkpoint=<work_dir>/backbone.pth
+# MMPose's HRNet head is the final 1x1 layer alone, so the backbone is all of the network
+# that transfers from the puzzle task (the paper's "all but the last layer").
 # Schedule, data and head are MMPose's td-hm_hrnet-w48_8xb32-210e_coco-256x192.py; the hsjp-init, scratch and
 # imagenet-init variants differ only in the backbone's init_cfg, so they compare.
 _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w48_8xb32-210e_coco-256x192.py']

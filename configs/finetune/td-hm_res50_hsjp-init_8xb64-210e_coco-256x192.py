@@ -1,13 +1,25 @@
-# ResNet-50 pose estimation on COCO, backbone initialised from HSJP pretraining
-# (configs/hsjp/hsjp_res50_8xb64-210e_coco-person-256x192.py writes backbone.pth, a backbone-only checkpoint,
-# so no prefix). Point it at your run with
-# --cfg-options model.backbone.init_cfg.checkpoint=<work_dir>/backbone.pth
-# Schedule, data and head are MMPose's td-hm_res50_8xb64-210e_coco-256x192.py; the hsjp-init, scratch and
-# imagenet-init variants differ only in the backbone's init_cfg, so they compare.
+# ResNet-50 (SimpleBaseline) pose estimation on COCO initialised from HSJP pretraining
+# (configs/hsjp/hsjp_res50_8xb64-210e_coco-person-256x192.py). As in the paper, everything
+# transfers except the head's final 1x1 layer: ExportBackboneHook's transfer.pth holds the
+# backbone and the three deconvolutions under the model's own key names. Point it at your run:
+#   --cfg-options model.backbone.init_cfg.checkpoint=<work_dir>/transfer.pth \
+#                 model.head.init_cfg.2.checkpoint=<work_dir>/transfer.pth
+# Backbone only: add model.head.init_cfg=None.
+# Schedule, data and head are MMPose's td-hm_res50_8xb64-210e_coco-256x192.py; the hsjp-init,
+# scratch and imagenet-init variants differ only in their init_cfg, so they compare.
 _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_res50_8xb64-210e_coco-256x192.py']
 custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
-# Reports how many backbone tensors the init_cfg loaded, and fails when none matched.
+# Reports how many tensors each Pretrained init_cfg loaded, and fails when none matched.
 custom_hooks = [dict(type='SyncBuffersHook'), dict(type='BackboneInitCheckHook')]
 
-hsjp_checkpoint = 'work_dirs/hsjp_res50_8xb64-210e_coco-person-256x192/backbone.pth'
-model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=hsjp_checkpoint)))
+hsjp_checkpoint = 'work_dirs/hsjp_res50_8xb64-210e_coco-person-256x192/transfer.pth'
+model = dict(
+    backbone=dict(
+        init_cfg=dict(type='Pretrained', checkpoint=hsjp_checkpoint, prefix='backbone.')),
+    head=dict(init_cfg=[
+        # HeatmapHead's default init, which the final layer keeps ...
+        dict(type='Normal', layer=['Conv2d', 'ConvTranspose2d'], std=0.001),
+        dict(type='Constant', layer='BatchNorm2d', val=1),
+        # ... and the pretrained deconvolutions (Pretrained is applied last)
+        dict(type='Pretrained', checkpoint=hsjp_checkpoint, prefix='head.'),
+    ]))

@@ -1,26 +1,29 @@
 # Copyright (c) hsjp-mmpose contributors.
 """Location-free pose estimation against a standard heatmap head, at equal budgets.
 
-Four arms train on the same generated people for the same number of epochs and are
-evaluated the same way (COCO keypoint AP with ground-truth boxes and flip test, and
+Four arms of one :class:`~hsjp_mmpose.experiments.ExperimentRunner` train on the same
+generated people for the same number of epochs through ``mim train`` and are evaluated by
+``mim test`` the same way (COCO keypoint AP with ground-truth boxes and flip test, and
 PCK@0.2 normalised by the box): ``HeatmapHead`` with every location label, and
-``LocationFreeHead`` with 0% (presence labels only), 25% and 100% location labels.
+``LocationFreeHead`` with 0% (presence labels only), 25% and 100% location labels. The
+report also gives how often each keypoint is absent from a training sample (what the
+presence labels can teach) and draws the weak-only arm's CAMs.
 """
-import copy
-import json
-import os.path as osp
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
+import numpy as np
 from mmengine.config import Config
+
+from hsjp_mmpose.experiments import Arm, ExperimentRunner, format_ap
+from hsjp_mmpose.utils import coco_data_root_options
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / 'configs' / 'location_free'
 
 
 @dataclass
-class Arm:
+class LocationFreeArm:
     """One benchmark arm: a name, its location-label share and its config file."""
     name: str
     labels: str
@@ -28,68 +31,63 @@ class Arm:
 
 
 ARMS = (
-    Arm('HeatmapHead', '100%', 'td-hm_res18-half_1xb32-12e_synthetic-128x96.py'),
-    Arm('LocationFreeHead', '0% (weak only)',
-        'locfree_res18-half_1xb32-12e_synthetic-loc0-128x96.py'),
-    Arm('LocationFreeHead', '25%', 'locfree_res18-half_1xb32-12e_synthetic-loc25-128x96.py'),
-    Arm('LocationFreeHead', '100%', 'locfree_res18-half_1xb32-12e_synthetic-loc100-128x96.py'),
+    LocationFreeArm('HeatmapHead', '100%', 'td-hm_res18-half_1xb32-12e_synthetic-128x96.py'),
+    LocationFreeArm('LocationFreeHead', '0% (weak only)',
+                    'locfree_res18-half_1xb32-12e_synthetic-loc0-128x96.py'),
+    LocationFreeArm('LocationFreeHead', '25%',
+                    'locfree_res18-half_1xb32-12e_synthetic-loc25-128x96.py'),
+    LocationFreeArm('LocationFreeHead', '100%',
+                    'locfree_res18-half_1xb32-12e_synthetic-loc100-128x96.py'),
 )
 
 
-def arm_config(config: str, data_root: str, work_dir: str, epochs: Optional[int] = None,
-               seed: int = 0, num_workers: int = 1, batch_size: Optional[int] = None
-               ) -> Config:
-    """Load an arm's config and set its data, budget, seed and output folder.
-
-    ``epochs`` rescales the schedule (max epochs, cosine length, checkpoint interval);
-    validation runs once, after training (see :func:`run_arm`).
-    """
-    cfg = Config.fromfile(config)
-    cfg.work_dir = work_dir
-    cfg.randomness = dict(seed=seed)
-    data_root = osp.join(str(data_root), '')
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader = cfg[key]
-        loader.dataset.data_root = data_root
-        loader.num_workers = num_workers
-        loader.persistent_workers = num_workers > 0
-        if batch_size is not None:
-            loader.batch_size = batch_size
-    if epochs is not None:
-        cfg.train_cfg.max_epochs = epochs
-        for sched in cfg.param_scheduler:
-            if sched.get('by_epoch', True):
-                sched.update({k: epochs for k in ('T_max', 'end') if k in sched})
-    epochs = cfg.train_cfg.max_epochs
-    # validate once, after training, through Runner.val()
-    cfg.train_cfg.val_interval = epochs + 1
-    cfg.train_cfg.val_begin = epochs + 1
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=epochs,
-                                        max_keep_ckpts=1)
-    cfg.default_hooks.logger = dict(type='LoggerHook', interval=50)
-    return cfg
+def arm_options(config: str, data_root, epochs: Optional[int] = None,
+                seed: int = 0) -> List[str]:
+    """``--cfg-options`` of an arm: its data, budget and seed; validation once, at the end
+    (``mim test`` then evaluates the last checkpoint)."""
+    cfg = Config.fromfile(str(config))
+    epochs = epochs or cfg.train_cfg.max_epochs
+    options = coco_data_root_options(data_root) + [
+        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
+        f'default_hooks.checkpoint.interval={epochs}', f'randomness.seed={seed}']
+    for i, sched in enumerate(cfg.param_scheduler):
+        if sched.get('by_epoch', True):
+            options += [f'param_scheduler.{i}.{key}={epochs}' for key in ('T_max', 'end')
+                        if key in sched]
+    return options
 
 
-def run_arm(cfg: Config) -> Dict[str, float]:
-    """Train, then validate; the metrics plus ``train_s`` and ``val_s`` (seconds)."""
-    from mmengine.runner import Runner
-    runner = Runner.from_cfg(copy.deepcopy(cfg))
-    start = time.perf_counter()
-    runner.train()
-    trained = time.perf_counter()
-    metrics = dict(runner.val())
-    metrics.update(train_s=trained - start, val_s=time.perf_counter() - trained)
-    return metrics
+def presence_statistics(config: str, data_root, num_samples: int = 500,
+                        seed: int = 0) -> Dict[str, float]:
+    """How often each keypoint is absent (``keypoint_presence == 0``) from a training
+    sample of ``config``'s pipeline: one pass over ``num_samples`` samples."""
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import DATASETS
+    init_default_scope('mmpose')
+    cfg = Config.fromfile(str(config))
+    dataset_cfg = cfg.train_dataloader.dataset
+    dataset_cfg.data_root = str(Path(data_root)) + '/'
+    dataset = DATASETS.build(dataset_cfg)
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        absent = []
+        for i in range(min(num_samples, len(dataset))):
+            labels = dataset[i]['data_samples'].gt_instance_labels
+            absent.append(1 - np.asarray(labels.keypoint_presence, dtype=np.float64)[0])
+    finally:
+        np.random.set_state(state)
+    names = [dataset.metainfo['keypoint_id2name'][k] for k in range(len(absent[0]))]
+    return dict(zip(names, np.mean(absent, axis=0).round(3).tolist()))
 
 
 def format_table(rows: Sequence[Dict]) -> str:
-    """Markdown table of the arms' AP, AP50, PCK@0.2 and times."""
-    lines = ['| head | location labels | AP | AP50 | PCK@0.2 | train s | val s |',
-             '|---|---|---|---|---|---|---|']
+    """Markdown table of the arms' AP (%), AP50 (%), PCK@0.2 and training time."""
+    lines = ['| head | location labels | AP | AP50 | PCK@0.2 | train s |',
+             '|---|---|---|---|---|---|']
     for r in rows:
-        lines.append(f"| {r['name']} | {r['labels']} | {r['coco/AP']:.3f} | "
-                     f"{r['coco/AP .5']:.3f} | {r['PCK']:.3f} | {r['train_s']:.0f} | "
-                     f"{r['val_s']:.0f} |")
+        lines.append(f"| {r['name']} | {r['labels']} | {format_ap(r['coco/AP'])} | "
+                     f"{format_ap(r['coco/AP .5'])} | {r['PCK']:.3f} | {r['train_s']:.0f} |")
     return '\n'.join(lines)
 
 
@@ -103,7 +101,8 @@ def _ratio_line(label: str, num: Dict, den: Dict, target: Optional[float] = None
             f" (target >= {target:.2f}: {'met' if ratio >= target else 'not met'})"
         parts.append(f'AP ratio {ratio:.2f}{verdict}')
     else:
-        parts.append(f"AP ratio not meaningful (reference AP {den['coco/AP']:.4f} < {min_ap})")
+        parts.append(f"AP ratio not meaningful (reference AP {format_ap(den['coco/AP'])} < "
+                     f'{format_ap(min_ap)})')
     if den['PCK'] > 0:
         parts.append(f"PCK@0.2 ratio {num['PCK'] / den['PCK']:.2f}")
     return f"{label}: {'; '.join(parts)}"
@@ -117,65 +116,66 @@ def summary_lines(rows: Sequence[Dict]) -> List[str]:
     weak = by_labels.get(('LocationFreeHead', '0% (weak only)'))
     ref = by_labels.get(('HeatmapHead', '100%'))
     lines = []
+    if full and ref:
+        lines.append(_ratio_line('100% LocationFreeHead / 100% HeatmapHead', full, ref,
+                                 target=0.95))
     if part and full:
         lines.append(_ratio_line('25% / 100% location labels (LocationFreeHead)', part, full,
                                  target=0.9))
-    if part and ref:
-        lines.append(_ratio_line('25% LocationFreeHead / 100% HeatmapHead', part, ref))
     if weak:
-        lines.append(f"weak only: AP {weak['coco/AP']:.4f}, PCK@0.2 {weak['PCK']:.3f}")
+        lines.append(f"weak only: AP {format_ap(weak['coco/AP'])}, PCK@0.2 {weak['PCK']:.3f} "
+                     f"(target >= 0.5: {'met' if weak['PCK'] >= 0.5 else 'not met'})")
     return lines
 
 
-def run_benchmark(work_dir: str, data_root: Optional[str] = None, num_train: int = 1000,
-                  num_val: int = 200, epochs: Optional[int] = None, seed: int = 0,
-                  arms: Sequence[Arm] = ARMS, config_dir: Path = CONFIG_DIR,
-                  num_workers: int = 1, batch_size: Optional[int] = None,
-                  log=print) -> List[Dict]:
-    """Generate data (unless ``data_root``), train and evaluate every arm.
-
-    Writes ``results.md`` (the table and the target checks) and ``results.json`` (the
-    rows) into ``work_dir``.
+def run_benchmark(work_dir: str, num_train: int = 2000, num_val: int = 300,
+                  epochs: Optional[int] = None, seed: int = 0, level: str = 'easy',
+                  arms: Sequence[LocationFreeArm] = ARMS, config_dir: Path = CONFIG_DIR,
+                  cam_images: int = 4, log: Optional[Callable[[str], None]] = None
+                  ) -> List[Dict]:
+    """Generate the data (once), train and test every arm (resuming a half-finished
+    benchmark) and write ``results.md``, ``results.json`` and the weak-only arm's CAMs.
 
     Returns:
-        list[dict]: One row per arm: ``name``, ``labels``, ``config``, the metrics
-        (``coco/AP``, ``coco/AP .5``, ``PCK``, ...), ``train_s`` and ``val_s``.
+        list[dict]: One row per arm: ``name``, ``labels``, ``config``, the test metrics
+        (``coco/AP``, ``coco/AP .5``, ``PCK``, ...) and ``train_s``.
     """
-    work = Path(work_dir)
-    work.mkdir(parents=True, exist_ok=True)
-    run_start = time.perf_counter()
-    if data_root is None:
-        from hsjp_mmpose.datasets.synthetic import generate_synthetic_coco
-        data_root = work / 'data'
-        start = time.perf_counter()
-        generate_synthetic_coco(data_root, num_train=num_train, num_val=num_val, seed=seed)
-        log(f'generated {num_train} train / {num_val} val images in {data_root} '
-            f'({time.perf_counter() - start:.0f} s)')
+    runner = ExperimentRunner(work_dir, log=log, name='locfree')
+    data_root = runner.data(f'{level}_seed{seed}', num_train, num_val, seed=seed, level=level)
     rows = []
-    for i, arm in enumerate(arms):
-        cfg = arm_config(str(Path(config_dir) / arm.config), str(data_root),
-                         str(work / f'arm{i}_{Path(arm.config).stem}'), epochs=epochs,
-                         seed=seed, num_workers=num_workers, batch_size=batch_size)
-        log(f'[{i + 1}/{len(arms)}] {arm.name}, {arm.labels} location labels: {arm.config}')
-        metrics = run_arm(cfg)
-        rows.append(dict(name=arm.name, labels=arm.labels, config=arm.config, **metrics))
-        log(f"    AP {metrics['coco/AP']:.3f}  AP50 {metrics['coco/AP .5']:.3f}  "
-            f"PCK@0.2 {metrics['PCK']:.3f}  ({metrics['train_s']:.0f} s train)")
-    total_s = time.perf_counter() - run_start
-    table = format_table(rows)
-    epochs_run = epochs if epochs is not None else Config.fromfile(
-        str(Path(config_dir) / arms[0].config)).train_cfg.max_epochs
+    for arm in arms:
+        config = Path(config_dir) / arm.config
+        key = f"{arm.name}_{arm.labels.split('%')[0]}"
+        run = runner.run(Arm(key, config, arm_options(str(config), data_root, epochs, seed)))
+        rows.append(dict(name=arm.name, labels=arm.labels, config=arm.config,
+                         checkpoint=run['checkpoint'], train_s=run['train_seconds'],
+                         **run['test']))
+        runner.say(f"{arm.name}, {arm.labels} location labels: AP {format_ap(rows[-1]['coco/AP'])}"
+                   f"  PCK@0.2 {rows[-1]['PCK']:.3f}")
+    weak = next((a for a in arms if a.labels.startswith('0%')), arms[-1])
+    absent = presence_statistics(str(Path(config_dir) / weak.config), data_root, seed=seed)
+    cams = []
+    if cam_images:
+        from hsjp_mmpose.visualization.cam import render_dataset_cams
+        cfg = Config.fromfile(str(Path(config_dir) / weak.config))
+        cfg.merge_from_dict({o.split('=', 1)[0]: o.split('=', 1)[1]
+                             for o in coco_data_root_options(data_root)})
+        weak_row = next(r for r in rows if r['config'] == weak.config)
+        cams = render_dataset_cams(cfg, weak_row['checkpoint'], str(runner.work_dir / 'cams'),
+                                   cam_images)
     text = '\n'.join([
         '# Location-free pose estimation benchmark', '',
-        f'Generated people ({data_root}), {epochs_run} epochs per arm, seed {seed}; '
-        'COCO AP with ground-truth boxes and flip test; PCK@0.2 normalised by the box.',
-        '', table, '', *[f'- {line}' for line in summary_lines(rows)],
-        f'- whole run (data, training, evaluation): {total_s / 60:.1f} min', ''
-    ])
-    (work / 'results.md').write_text(text)
-    (work / 'results.json').write_text(json.dumps(rows, indent=2))
-    log(table)
-    for line in summary_lines(rows):
-        log(line)
-    log(f'whole run: {total_s / 60:.1f} min; table written to {work / "results.md"}')
+        f'Generated people ({level} level; {num_train} train / {num_val} val images), the same budget per arm, seed {seed}; COCO AP (%) with ground-truth '
+        'boxes and flip test, PCK@0.2 normalised by the box, both by `mim test`.', '',
+        format_table(rows), '', *[f'- {line}' for line in summary_lines(rows)],
+        f'- whole run (data, training, evaluation): {runner.elapsed / 60:.1f} min', '',
+        'Share of training samples in which each keypoint is absent (presence label 0), '
+        'after half-body crops, truncating shifts and keypoint erasing:', '',
+        '| ' + ' | '.join(absent) + ' |', '|' + '---|' * len(absent),
+        '| ' + ' | '.join(f'{v:.2f}' for v in absent.values()) + ' |', '',
+        *([f'Weak-only CAMs: {", ".join(Path(p).name for p in cams)} in '
+           f'{runner.work_dir / "cams"}', ''] if cams else [])])
+    (runner.work_dir / 'results.md').write_text(text)
+    runner.save(extra=dict(table=rows, absent=absent))
+    runner.log(text)
     return rows

@@ -8,7 +8,8 @@ from mmpose.codecs.utils import generate_gaussian_heatmaps, get_heatmap_maximum
 from mmpose.registry import KEYPOINT_CODECS
 from scipy.optimize import linear_sum_assignment
 
-from .jigsaw_utils import cell_centers, check_grid
+from .jigsaw_utils import (cell_centers, check_grid, heatmap_cell_map,
+                           heatmap_to_input_scale)
 
 
 @KEYPOINT_CODECS.register_module()
@@ -19,6 +20,14 @@ class HeatmapJigsaw(BaseKeypointCodec):
     of the cell where that patch now sits (see :class:`RandomJigsaw`). The keypoints to
     encode are those cell centres, in input-image coordinates, as ``RandomJigsaw`` writes
     them to ``transformed_keypoints``.
+
+    The heatmap region of a cell is the set of heatmap pixels that
+    :func:`~hsjp_mmpose.codecs.jigsaw_utils.heatmap_cell_map` gives it (``self.cell_map``,
+    shape (H, W)): the pixels whose input locations
+    :func:`~hsjp_mmpose.codecs.jigsaw_utils.cell_index` puts in it, the same definition
+    argmax decoding and ``JigsawAccuracy`` use. It holds also when the heatmap rows or
+    columns do not divide by the grid (e.g. 3 rows on a 32-pixel-high heatmap: rows of
+    11, 11 and 10 pixels).
 
     Decoding comes in two modes (``decode_mode``):
 
@@ -40,7 +49,7 @@ class HeatmapJigsaw(BaseKeypointCodec):
 
     Args:
         input_size (tuple): model input size ``(w, h)``; must divide by the grid.
-        heatmap_size (tuple): heatmap size ``(W, H)``.
+        heatmap_size (tuple): heatmap size ``(W, H)``; need not divide by the grid.
         grid (tuple): ``(rows, cols)`` of the puzzle.
         sigma (float): Gaussian sigma in heatmap pixels. Defaults to 2.
         decode_mode (str): ``'assignment'`` or ``'argmax'``. Defaults to ``'assignment'``.
@@ -78,13 +87,19 @@ class HeatmapJigsaw(BaseKeypointCodec):
         self.sigma = sigma
         self.decode_mode = decode_mode
         self.num_cells = rows * cols
-        self.scale_factor = (np.array(input_size) / heatmap_size).astype(np.float32)
+        self.scale_factor = heatmap_to_input_scale(self.input_size, self.heatmap_size)
         self.cell_centers = cell_centers(self.grid, self.input_size)
-        # Heatmap pixel bounds of each cell: [y0, y1) x [x0, x1), row-major.
-        ys = np.round(np.linspace(0, heatmap_size[1], rows + 1)).astype(int)
-        xs = np.round(np.linspace(0, heatmap_size[0], cols + 1)).astype(int)
-        self._cell_bounds = [(ys[r], ys[r + 1], xs[c], xs[c + 1])
-                             for r in range(rows) for c in range(cols)]
+        # The cell of each heatmap pixel, (H, W), and its one-hot masks, (K, H, W).
+        self.cell_map = heatmap_cell_map(self.grid, self.heatmap_size, self.input_size)
+        self._cell_masks = self.cell_map[None] == np.arange(self.num_cells)[:, None, None]
+        counts = self._cell_masks.sum(axis=(1, 2))
+        if not counts.all():
+            raise ValueError(f'heatmap_size {self.heatmap_size} leaves cells '
+                             f'{np.flatnonzero(counts == 0).tolist()} of grid {self.grid} '
+                             f'without heatmap pixels')
+        # (H*W, K): column c averages a flattened heatmap over cell c.
+        self._cell_means = (self._cell_masks.reshape(self.num_cells, -1).T /
+                            counts[None].astype(np.float32)).astype(np.float32)
 
     def encode(self,
                keypoints: np.ndarray,
@@ -116,15 +131,17 @@ class HeatmapJigsaw(BaseKeypointCodec):
     def cell_scores(self, heatmaps: np.ndarray) -> np.ndarray:
         """K x K scores: the mean of heatmap ``k`` over the region of cell ``c``.
 
+        The region of cell ``c`` is ``self.cell_map == c`` (see the class docstring).
+
         Args:
             heatmaps (np.ndarray): shape (K, H, W).
 
         Returns:
-            np.ndarray: shape (K patches, K cells).
+            np.ndarray: shape (K patches, K cells), float32.
         """
         self._check_heatmaps(heatmaps)
-        return np.stack([heatmaps[:, y0:y1, x0:x1].mean(axis=(1, 2))
-                         for y0, y1, x0, x1 in self._cell_bounds], axis=1)
+        flat = np.asarray(heatmaps, dtype=np.float32).reshape(self.num_cells, -1)
+        return flat @ self._cell_means
 
     def decode_permutation(self, heatmaps: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Solve the puzzle: the permutation maximising the summed patch-cell scores.
@@ -159,10 +176,9 @@ class HeatmapJigsaw(BaseKeypointCodec):
         else:
             permutation, _ = self.decode_permutation(heatmaps)
             keypoints = self.cell_centers[permutation].copy()
-            scores = np.array([
-                heatmaps[k, y0:y1, x0:x1].max()
-                for k, (y0, y1, x0, x1) in enumerate(self._cell_bounds[c] for c in permutation)
-            ], dtype=np.float32)
+            # The maximum of heatmap k inside its assigned cell, (K,).
+            scores = np.where(self._cell_masks[permutation], heatmaps,
+                              -np.inf).max(axis=(1, 2)).astype(np.float32)
         return keypoints[None], scores[None]
 
     def _check_heatmaps(self, heatmaps: np.ndarray) -> None:

@@ -9,6 +9,15 @@ Conventions (used throughout hsjp-mmpose):
 - ``permutation[k]`` is the index of the cell where the patch that came from cell ``k``
   now sits. Channel (pretext "keypoint") ``k`` belongs to the patch from cell ``k`` and
   its target is the centre of cell ``permutation[k]``.
+- Cell ownership has one definition, :func:`cell_index`: a location ``(x, y)`` in an image
+  of ``size = (w, h)`` lies in column ``floor(x * cols / w)`` and row
+  ``floor(y * rows / h)`` (clipped into the grid; a location within
+  :data:`CELL_TOLERANCE` of a cell below a boundary counts as on it). A heatmap pixel ``(i, j)`` stands for
+  the input location ``(i, j) * input_size / heatmap_size`` (how MMPose maps a heatmap
+  maximum back to the input) and belongs to the cell that location lies in
+  (:func:`heatmap_cell_map`). The codec's cell scores, its argmax decoding,
+  :func:`permutation_from_keypoints` and ``JigsawAccuracy`` therefore always agree on the
+  cell of a pixel, also when the heatmap rows or columns do not divide by the grid.
 """
 from typing import Sequence, Tuple
 
@@ -42,8 +51,26 @@ def cell_centers(grid: Sequence[int], size: Sequence[float]) -> np.ndarray:
     return np.stack([xs.ravel(), ys.ravel()], axis=-1).astype(np.float32)
 
 
+#: Locations closer than this (in cells) below a cell boundary count as on it, so that
+#: float32 round trips (heatmap -> input -> image -> input) of a location on a boundary
+#: keep its cell. Heatmap pixels lie at least ``1 / W`` (``1 / H``) of a cell from any
+#: boundary they are not on, so this is exact for heatmaps under 1000 pixels a side.
+CELL_TOLERANCE = 1e-3
+
+
+def _axis_cell(coords: np.ndarray, num: int, length: float) -> np.ndarray:
+    """Cell index along one axis: ``floor(coords * num / length + CELL_TOLERANCE)``,
+    clipped to [0, num)."""
+    cells = np.floor(np.asarray(coords, dtype=np.float64) * num / float(length)
+                     + CELL_TOLERANCE)
+    return np.clip(cells, 0, num - 1).astype(np.int64)
+
+
 def cell_index(points: np.ndarray, grid: Sequence[int], size: Sequence[float]) -> np.ndarray:
     """Row-major index of the cell holding each point (points outside are clipped in).
+
+    This is the one definition of which cell a location belongs to (see the module
+    docstring); :func:`heatmap_cell_map` applies it to heatmap pixels.
 
     Args:
         points (np.ndarray): ``(x, y)`` coordinates in shape (..., 2).
@@ -55,9 +82,49 @@ def cell_index(points: np.ndarray, grid: Sequence[int], size: Sequence[float]) -
     """
     rows, cols = check_grid(grid)
     points = np.asarray(points, dtype=np.float64)
-    col = np.clip(np.floor(points[..., 0] * cols / float(size[0])), 0, cols - 1)
-    row = np.clip(np.floor(points[..., 1] * rows / float(size[1])), 0, rows - 1)
-    return (row * cols + col).astype(np.int64)
+    col = _axis_cell(points[..., 0], cols, size[0])
+    row = _axis_cell(points[..., 1], rows, size[1])
+    return row * cols + col
+
+
+def heatmap_to_input_scale(input_size: Sequence[int],
+                           heatmap_size: Sequence[int]) -> np.ndarray:
+    """The factor from heatmap to input coordinates, ``input_size / heatmap_size``.
+
+    Args:
+        input_size (tuple): model input size ``(w, h)``.
+        heatmap_size (tuple): heatmap size ``(W, H)``.
+
+    Returns:
+        np.ndarray: ``(w / W, h / H)`` in shape (2,), float32 (MMPose's
+        ``scale_factor``).
+    """
+    return (np.asarray(input_size, dtype=np.float64) /
+            np.asarray(heatmap_size, dtype=np.float64)).astype(np.float32)
+
+
+def heatmap_cell_map(grid: Sequence[int], heatmap_size: Sequence[int],
+                     input_size: Sequence[int]) -> np.ndarray:
+    """The cell each heatmap pixel belongs to.
+
+    Pixel ``(i, j)`` is mapped to the input location
+    ``(i, j) * heatmap_to_input_scale(input_size, heatmap_size)`` in float32, exactly as
+    an argmax-decoded heatmap maximum is, and gets that location's :func:`cell_index`. So
+    a channel whose maximum is at a pixel is decoded into the cell this map gives it.
+
+    Args:
+        grid (tuple): ``(rows, cols)``.
+        heatmap_size (tuple): heatmap size ``(W, H)``.
+        input_size (tuple): model input size ``(w, h)``.
+
+    Returns:
+        np.ndarray: int64 row-major cell indices in shape (H, W).
+    """
+    width, height = int(heatmap_size[0]), int(heatmap_size[1])
+    ys, xs = np.mgrid[:height, :width]
+    pixels = np.stack([xs, ys], axis=-1).astype(np.float32)  # (H, W, 2) as (x, y)
+    return cell_index(pixels * heatmap_to_input_scale(input_size, heatmap_size), grid,
+                      input_size)
 
 
 def permutation_from_keypoints(keypoints: np.ndarray, grid: Sequence[int],

@@ -1,4 +1,7 @@
 # Copyright (c) hsjp-mmpose contributors.
+# Clear errors for missing/corrupt images, broken annotation files and degenerate boxes
+# (wraps MMPose's LoadImage and BaseCocoStyleDataset once; see checks.py).
+from . import checks  # noqa: F401
 from . import transforms  # noqa: F401
 from . import synthetic  # noqa: F401
 from .coco_person import CocoPersonDataset  # noqa: F401

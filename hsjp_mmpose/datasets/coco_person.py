@@ -7,6 +7,7 @@ from mmpose.datasets.datasets.body import CocoDataset
 from mmpose.registry import DATASETS
 
 from hsjp_mmpose.codecs.jigsaw_utils import check_grid, jigsaw_metainfo
+from . import checks  # noqa: F401  (clear errors for bad files, warnings for bad boxes)
 
 #: Joints per person in COCO keypoint annotations (placeholders for files without them).
 COCO_NUM_KEYPOINTS = 17
@@ -26,6 +27,14 @@ class CocoPersonDataset(CocoDataset):
     pretext keypoints of heatmap-style jigsaw puzzles instead of COCO's 17 joints
     (:func:`jigsaw_metainfo`: names ``patch_k``, identity flip indices, uniform sigmas),
     and each instance carries K placeholder keypoints that ``RandomJigsaw`` overwrites.
+
+    Bad input (see :mod:`hsjp_mmpose.datasets.checks`, which wraps the loading methods
+    this class inherits): a missing or malformed ``ann_file`` raises an
+    :class:`~hsjp_mmpose.datasets.checks.AnnotationFileError` naming the file and the
+    field at fault; degenerate boxes (zero width or height, wholly outside the image, not
+    finite) are left out with a warning that names their annotation ids; an image that
+    cannot be read raises an :class:`~hsjp_mmpose.datasets.checks.ImageLoadError` naming
+    the file and its image and annotation ids.
 
     Args:
         jigsaw_grid (tuple, optional): ``(rows, cols)`` of the puzzle. Defaults to None

@@ -43,6 +43,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
+from .synthetic_levels import DataLevel, get_data_level
 from .synthetic_render import render_image
 from .synthetic_skeleton import COCO_KEYPOINT_NAMES, COCO_SKELETON, NUM_KEYPOINTS, sample_camera
 
@@ -65,12 +66,11 @@ def _round(values, digits: int = 2) -> list:
 
 
 def render_sample(seed: int, split: str, index: int, image_size: Tuple[int, int] = (320, 256),
-                  max_people: int = 3, clutter: float = 1.
-                  ) -> Tuple[np.ndarray, dict, List[dict]]:
+                  level: DataLevel = DataLevel()) -> Tuple[np.ndarray, dict, List[dict]]:
     """Render image ``index`` of ``split``: returns (BGR image, image record, annotations)."""
     rng = image_rng(seed, split, index)
     cam = sample_camera(rng, image_size)
-    image, people = render_image(rng, cam, image_size, max_people=max_people, clutter=clutter)
+    image, people = render_image(rng, cam, image_size, level)
     image_id = index + 1
     record = dict(id=image_id, file_name=f'{image_id:06d}.jpg', width=int(image_size[0]),
                   height=int(image_size[1]), cam_param=dict(f=[cam.fx, cam.fy], c=[cam.cx, cam.cy]))
@@ -90,8 +90,8 @@ def render_sample(seed: int, split: str, index: int, image_size: Tuple[int, int]
 
 
 def _render_and_save(task: tuple) -> Tuple[dict, List[dict], int]:
-    out_dir, split, index, seed, image_size, max_people, quality, clutter = task
-    image, record, anns = render_sample(seed, split, index, image_size, max_people, clutter)
+    out_dir, split, index, seed, image_size, level, quality = task
+    image, record, anns = render_sample(seed, split, index, image_size, level)
     ok, buf = cv2.imencode('.jpg', image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError(f'could not encode image {index} of {split} as JPEG')
@@ -140,8 +140,7 @@ def _check_image_size(image_size) -> Tuple[int, int]:
     return int(image_size[0]), int(image_size[1])
 
 
-def _check_arguments(out_dir, num_train, num_val, seed, image_size, workers, max_people,
-                     jpeg_quality, clutter=1.):
+def _check_arguments(out_dir, num_train, num_val, seed, image_size, workers, jpeg_quality):
     num_train, num_val = _check_count('num_train', num_train), _check_count('num_val', num_val)
     if num_train + num_val == 0:
         raise ValueError('num_train and num_val are both 0: ask for at least one image')
@@ -151,15 +150,9 @@ def _check_arguments(out_dir, num_train, num_val, seed, image_size, workers, max
                                 or workers < 1):
         raise ValueError(f'workers must be a positive integer or None (one per CPU core), '
                          f'got {workers!r}')
-    if isinstance(max_people, bool) or max_people not in (1, 2, 3):
-        raise ValueError(f'max_people must be 1, 2 or 3, got {max_people!r}')
     if isinstance(jpeg_quality, bool) or not isinstance(jpeg_quality, int) \
             or not 1 <= jpeg_quality <= 100:
         raise ValueError(f'jpeg_quality must be an integer in [1, 100], got {jpeg_quality!r}')
-    if isinstance(clutter, bool) or not isinstance(clutter, (int, float)) or \
-            not 0 <= clutter <= 2:
-        raise ValueError(f'clutter must be a number in [0, 2] (0 plain backgrounds, 1 the '
-                         f'default), got {clutter!r}')
     return (_check_out_dir(out_dir), num_train, num_val, int(seed), _check_image_size(image_size))
 
 
@@ -173,8 +166,9 @@ def write_coco_json(path: Union[str, Path], images: List[dict], annotations: Lis
 
 def generate_synthetic_coco(out_dir: Union[str, Path], num_train: int, num_val: int,
                             seed: int = 0, image_size: Sequence[int] = (320, 256),
-                            workers: Optional[int] = None, max_people: int = 3,
-                            jpeg_quality: int = 90, clutter: float = 1.) -> Dict:
+                            workers: Optional[int] = None, max_people: Optional[int] = None,
+                            jpeg_quality: int = 90, clutter: Optional[float] = None,
+                            level: Union[str, DataLevel, dict] = 'hard') -> Dict:
     """Render a COCO-keypoint data set of synthetic people into ``out_dir``.
 
     Args:
@@ -186,18 +180,29 @@ def generate_synthetic_coco(out_dir: Union[str, Path], num_train: int, num_val: 
         image_size: (w, h) of every image, each in [64, 4096].
         workers: worker processes (default: one per CPU core, at most 8, or none for
             fewer than 48 images); the files do not depend on it.
-        max_people: at most this many people per image (1 to 3).
+        max_people: at most this many people per image (1 to 3); overrides the level's.
         jpeg_quality: JPEG quality of the images.
         clutter: scale of background clutter and occluders, in [0, 2]: 0 draws people on
-            plain gradients without occluders, 1 (default) the full clutter.
+            plain gradients without occluders, 1 the full clutter; overrides the level's
+            ``clutter`` and ``occluders``.
+        level: difficulty, a name (``'easy'``, ``'medium'``, ``'hard'``), a
+            :class:`~.synthetic_levels.DataLevel` or a dict of its fields (with an optional
+            ``base`` name); see :mod:`.synthetic_levels`.
 
     Returns:
         dict: ``num_images`` / ``num_people`` / ``num_hidden`` per split, ``seconds``,
         ``images_per_second``, ``out_dir``, ``ann_files`` (split -> path) and ``workers``.
     """
     out_dir, num_train, num_val, seed, image_size = _check_arguments(
-        out_dir, num_train, num_val, seed, image_size, workers, max_people, jpeg_quality,
-        clutter)
+        out_dir, num_train, num_val, seed, image_size, workers, jpeg_quality)
+    level = get_data_level(level)
+    overrides = {}
+    if max_people is not None:
+        overrides['max_people'] = max_people
+    if clutter is not None:
+        overrides.update(clutter=clutter, occluders=clutter,
+                         hide_prob=level.hide_prob * min(clutter, 1.))
+    level = get_data_level(level, overrides)
     counts = dict(train=num_train, val=num_val)
     try:
         for split in SPLITS:
@@ -211,14 +216,17 @@ def generate_synthetic_coco(out_dir: Union[str, Path], num_train: int, num_val: 
         workers = 1 if total < _IN_PROCESS_BELOW else min(os.cpu_count() or 1, 8)
     workers = min(workers, total)
     start = time.perf_counter()
-    summary = dict(out_dir=str(out_dir), workers=workers, ann_files={}, num_images={},
-                   num_people={}, num_hidden={})
-    pool = (multiprocessing.get_context().Pool(workers, initializer=_worker_init)
+    summary = dict(out_dir=str(out_dir), workers=workers, level=level.to_dict(), ann_files={},
+                   num_images={}, num_people={}, num_hidden={})
+    # 'spawn', not the platform default 'fork': forking a process whose OpenCV / OpenMP
+    # threads have started (a second call in one session, a test suite, a notebook)
+    # can deadlock the workers.
+    pool = (multiprocessing.get_context('spawn').Pool(workers, initializer=_worker_init)
             if workers > 1 else None)
     try:
         for split in SPLITS:
-            tasks = [(str(out_dir), split, i, seed, image_size, max_people, jpeg_quality,
-                      clutter) for i in range(counts[split])]
+            tasks = [(str(out_dir), split, i, seed, image_size, level, jpeg_quality)
+                     for i in range(counts[split])]
             results = (pool.imap(_render_and_save, tasks, chunksize=8) if pool
                        else map(_render_and_save, tasks))
             images, anns, hidden = [], [], 0
@@ -228,7 +236,7 @@ def generate_synthetic_coco(out_dir: Union[str, Path], num_train: int, num_val: 
                 hidden += num_hidden
             ann_file = out_dir / 'annotations' / f'person_keypoints_{split}.json'
             info = dict(description='hsjp-mmpose synthetic people', split=split, seed=seed,
-                        image_size=list(image_size), clutter=clutter, version=1)
+                        image_size=list(image_size), level=level.to_dict(), version=2)
             write_coco_json(ann_file, images, anns, info)
             summary['ann_files'][split] = str(ann_file)
             summary['num_images'][split] = len(images)

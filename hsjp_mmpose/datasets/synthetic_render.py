@@ -14,6 +14,7 @@ from typing import List, Optional, Tuple
 import cv2
 import numpy as np
 
+from .synthetic_levels import DataLevel
 from .synthetic_skeleton import (HAIR, HEAD, HEAD_FRONT, HEAD_TOP, L_HAND, L_TOE, NECK,
                                  NUM_KEYPOINTS, PELVIS, R_HAND, R_TOE, Body, Camera,
                                  place_in_camera, sample_body)
@@ -271,8 +272,10 @@ def _gradient(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     return img
 
 
-def _random_shape(p: _Painter, rng: np.random.Generator, center, size: float, color) -> None:
-    kind = rng.integers(5)
+def _random_shape(p: _Painter, rng: np.random.Generator, center, size: float, color,
+                  limb_like: bool = True) -> None:
+    """A random shape; with ``limb_like`` also bars and tapered limb-like bars."""
+    kind = rng.integers(5 if limb_like else 3)
     if kind == 0:  # rotated rectangle
         box = cv2.boxPoints(((float(center[0]), float(center[1])),
                              (size * rng.uniform(0.3, 1.2), size * rng.uniform(0.3, 1.2)),
@@ -310,12 +313,11 @@ def _scaled(count: int, clutter: float) -> int:
     return count if clutter == 1. else int(round(count * clutter))
 
 
-def _clutter(p: _Painter, rng: np.random.Generator, w: int, h: int,
-             clutter: float = 1.) -> None:
-    for _ in range(_scaled(int(rng.integers(3, 14)), clutter)):
+def _clutter(p: _Painter, rng: np.random.Generator, w: int, h: int, level: DataLevel) -> None:
+    for _ in range(_scaled(int(rng.integers(3, 14)), level.clutter)):
         _random_shape(p, rng, rng.uniform((0, 0), (w, h)), rng.uniform(0.05, 0.5) * min(w, h),
-                      _random_color(rng, 10, 250))
-    for _ in range(_scaled(int(rng.integers(2, 14)), clutter)):
+                      _random_color(rng, 10, 250), level.limb_distractors)
+    for _ in range(_scaled(int(rng.integers(2, 14)), level.clutter)):
         a, b = rng.uniform((-20, -20), (w + 20, h + 20), (2, 2))
         p.mark('line', a, b, color=tuple(_random_color(rng, 10, 250).tolist()),
                thickness=int(rng.integers(1, 6)))
@@ -325,22 +327,29 @@ def _clutter(p: _Painter, rng: np.random.Generator, w: int, h: int,
 
 
 def _place_people(rng: np.random.Generator, cam: Camera, w: int, h: int,
-                  max_people: int) -> List[Body]:
+                  level: DataLevel) -> List[Body]:
     n = int(rng.choice([1, 2, 3], p=[0.45, 0.35, 0.2]))
     bodies = []
-    for i in range(min(n, max_people)):
+    for i in range(min(n, level.max_people)):
         for _attempt in range(10):
             body = sample_body(rng)
-            height = h * (rng.uniform(0.5, 0.95) if i == 0 else rng.uniform(0.3, 0.85))
-            center = [rng.uniform(0.15, 0.85) * w, rng.uniform(0.35, 0.65) * h]
-            if rng.random() < 0.2:  # truncated by the image border
+            height = h * (rng.uniform(*level.height_range) if i == 0
+                          else rng.uniform(0.3, 0.85))
+            low, high = 0.35, 0.65
+            if level.truncation_prob == 0:  # keep the person's height inside the image
+                half = height / (2 * h) + 0.01
+                low, high = max(low, half), max(min(high, 1 - half), max(low, half))
+            center = [rng.uniform(0.15, 0.85) * w, rng.uniform(low, high) * h]
+            if rng.random() < level.truncation_prob:  # truncated by the image border
                 axis = int(rng.integers(2))
                 inward = rng.uniform(-0.05, 0.15)
                 center[axis] = (inward if rng.random() < 0.5 else 1. - inward) * (w, h)[axis]
-            placed = place_in_camera(body, cam, rng.uniform(0, 2 * np.pi), center, height)
+            yaw = np.deg2rad(rng.uniform(-level.max_yaw, level.max_yaw))
+            placed = place_in_camera(body, cam, yaw, center, height)
             uv = cam.project(placed.points[:NUM_KEYPOINTS])
             inside = (uv[:, 0] >= 0) & (uv[:, 0] <= w - 1) & (uv[:, 1] >= 0) & (uv[:, 1] <= h - 1)
-            if inside.sum() >= 3:
+            # Without truncation every keypoint must be in the image (else try again).
+            if inside.sum() >= 3 and (level.truncation_prob > 0 or inside.all()):
                 bodies.append(placed)
                 break
     return bodies
@@ -355,25 +364,22 @@ def _bbox_from_mask(mask: np.ndarray) -> Tuple[Tuple[float, float, float, float]
 
 
 def render_image(rng: np.random.Generator, cam: Camera, image_size: Tuple[int, int],
-                 max_people: int = 3, hide_prob: float = 0.04, clutter: float = 1.
-                 ) -> Tuple[np.ndarray, List[RenderedPerson]]:
+                 level: DataLevel = DataLevel()) -> Tuple[np.ndarray, List[RenderedPerson]]:
     """Render one image (BGR uint8, shape (h, w, 3)) and annotate the people in it.
 
     Args:
         rng: the image's random generator (all randomness comes from it).
         cam: the image's camera.
         image_size: (w, h).
-        max_people: at most this many people (1-3 are drawn).
-        hide_prob: chance that a person is covered completely by an occluder.
-        clutter: scale of the background clutter and of the number of occluders
-            (0: plain gradient backgrounds, no occluders; 1: the default).
+        level: the difficulty factors (people, clutter, occluders, scale, yaw; see
+            :mod:`.synthetic_levels`).
     """
-    image, people, _, _ = render_layers(rng, cam, image_size, max_people, hide_prob, clutter)
+    image, people, _, _ = render_layers(rng, cam, image_size, level)
     return image, people
 
 
 def render_layers(rng: np.random.Generator, cam: Camera, image_size: Tuple[int, int],
-                  max_people: int = 3, hide_prob: float = 0.04, clutter: float = 1.
+                  level: DataLevel = DataLevel()
                   ) -> Tuple[np.ndarray, List[RenderedPerson], np.ndarray, List[_Part]]:
     """:func:`render_image` that also returns the label map ((h, w) uint16: 0 background,
     ``part.label`` for a body part, :data:`OCCLUDER_LABEL` for occluders) and the parts."""
@@ -382,10 +388,10 @@ def render_layers(rng: np.random.Generator, cam: Camera, image_size: Tuple[int, 
     image[:] = np.clip(_gradient(rng, w, h), 0, 255)
     labels = np.zeros((h, w), np.uint16)
     painter = _Painter(image, labels)
-    _clutter(painter, rng, w, h, clutter)
+    _clutter(painter, rng, w, h, level)
     labels[:] = 0  # the background, clutter included, owns nothing
 
-    bodies = _place_people(rng, cam, w, h, max_people)
+    bodies = _place_people(rng, cam, w, h, level)
     people = [RenderedPerson(b, cam.project(b.points[:NUM_KEYPOINTS])) for b in bodies]
     parts: List[_Part] = []
     for i, body in enumerate(bodies):
@@ -403,7 +409,7 @@ def render_layers(rng: np.random.Generator, cam: Camera, image_size: Tuple[int, 
     # Occluders: some cover a person completely, others parts of people or nothing.
     painter.label, painter.mask = OCCLUDER_LABEL, None
     for person in people:
-        if rng.random() < hide_prob * min(clutter, 1.) and person.area > 0:
+        if rng.random() < level.hide_prob and person.area > 0:
             x, y, bw, bh = person.bbox
             m = rng.uniform(2, 8, 4)
             color = _random_color(rng, 20, 240)
@@ -414,14 +420,15 @@ def render_layers(rng: np.random.Generator, cam: Camera, image_size: Tuple[int, 
             else:  # an ellipse around the box
                 painter.ellipse((x + bw / 2, y + bh / 2),
                                 (bw / np.sqrt(2) + m[0], bh / np.sqrt(2) + m[1]), 0., color)
-    for _ in range(_scaled(int(rng.choice(4, p=[0.35, 0.35, 0.2, 0.1])), clutter)):
+    for _ in range(_scaled(int(rng.choice(4, p=[0.35, 0.35, 0.2, 0.1])), level.occluders)):
         if people and rng.random() < 0.7:
             x, y, bw, bh = people[int(rng.integers(len(people)))].bbox
             center = (x + rng.uniform(0, 1) * bw, y + rng.uniform(0, 1) * bh)
             size = rng.uniform(0.2, 0.6) * max(min(bw, bh), 8.)
         else:
             center, size = rng.uniform((0, 0), (w, h)), rng.uniform(0.1, 0.4) * min(w, h)
-        _random_shape(painter, rng, center, size, _random_color(rng, 10, 250))
+        _random_shape(painter, rng, center, size, _random_color(rng, 10, 250),
+                      level.limb_distractors)
 
     annotate_visibility(people, parts, labels)
     _finish(image, rng)

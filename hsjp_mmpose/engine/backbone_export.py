@@ -15,13 +15,18 @@ without any allowlist and with mmengine's ``Pretrained`` init on the backbone (n
 import os
 import os.path as osp
 from collections.abc import Mapping
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
-__all__ = ['extract_backbone_state_dict', 'save_backbone_checkpoint', 'export_backbone']
+__all__ = ['extract_backbone_state_dict', 'extract_transfer_state_dict',
+           'save_backbone_checkpoint', 'export_backbone']
+
+#: What a pose task cannot reuse from a pretext task: the last 1x1 layer of the head,
+#: whose output channels are the pretext's targets.
+TASK_SPECIFIC_PREFIXES = ('head.final_layer.',)
 
 #: Types allowed as values of the exported ``meta`` dict.
 _META_TYPES = (str, int, float, bool)
@@ -90,6 +95,43 @@ def extract_backbone_state_dict(checkpoint_or_state_dict: Mapping,
     if not selected:
         raise ValueError(f'no tensor whose name starts with {prefix!r} in {source}: '
                        f'{_prefix_hint(state_dict.keys())}')
+    return selected
+
+
+def extract_transfer_state_dict(checkpoint_or_state_dict: Mapping,
+                                exclude: Sequence[str] = TASK_SPECIFIC_PREFIXES,
+                                source: str = '<in-memory checkpoint>'
+                                ) -> Dict[str, torch.Tensor]:
+    """The whole network minus the task-specific layers, names unchanged.
+
+    HSJP's claim is that everything but the head's final 1x1 layer transfers from the
+    jigsaw task to pose estimation. The result keeps the model's own key names
+    (``backbone.*``, ``head.deconv_layers.*`` ...), so a fine-tuning config loads it with
+    ``Pretrained`` inits on the backbone (``prefix='backbone.'``) and on the head
+    (``prefix='head.'``).
+
+    Args:
+        checkpoint_or_state_dict (Mapping): A checkpoint dict or a state dict (a leading
+            ``module.`` left by a DDP wrapper is removed).
+        exclude (Sequence[str]): Key prefixes to leave out.
+        source (str): How to name the checkpoint in error messages.
+    """
+    if not isinstance(checkpoint_or_state_dict, Mapping):
+        raise TypeError('expected a checkpoint dict or a state dict, but got '
+                        f'{type(checkpoint_or_state_dict).__name__} from {source}')
+    state_dict = _state_dict_of(checkpoint_or_state_dict)
+    selected = {}
+    for key, value in state_dict.items():
+        if not isinstance(value, torch.Tensor):
+            continue
+        if key.startswith(_WRAPPER_PREFIX):
+            key = key[len(_WRAPPER_PREFIX):]
+        if key.startswith(tuple(exclude)) or key.startswith('data_preprocessor.'):
+            continue
+        selected[key] = value.detach().cpu().clone()
+    if not selected:
+        raise ValueError(f'no tensor left in {source} after leaving out {list(exclude)}: '
+                         f'{_prefix_hint(state_dict.keys())}')
     return selected
 
 

@@ -17,7 +17,10 @@ class JigsawAccuracy(BaseMetric):
 
     The predicted placement of patch ``k`` is the cell that holds predicted keypoint ``k``
     (``pred_instances.keypoints``, mapped back from image to model-input coordinates with
-    the sample's ``input_center``, ``input_scale`` and ``input_size``); the truth is the
+    the sample's ``input_center``, ``input_scale`` and ``input_size``), by
+    :func:`~hsjp_mmpose.codecs.jigsaw_utils.cell_index`: the cell ownership that
+    ``HeatmapJigsaw`` scores and decodes with, so an argmax-decoded heatmap pixel counts
+    for the cell the codec gives it, whatever the heatmap size; the truth is the
     ``jigsaw_permutation`` in the data sample's metainfo, so the pipeline's
     ``PackPoseInputs`` must list it in ``meta_keys``. Use
     ``HeatmapJigsaw(decode_mode='assignment')`` for predictions that are permutations.

@@ -7,6 +7,19 @@ from mmpose.registry import KEYPOINT_CODECS
 
 import hsjp_mmpose  # noqa: F401
 from hsjp_mmpose.codecs import HeatmapJigsaw, cell_centers, permutation_from_keypoints
+from hsjp_mmpose.codecs.jigsaw_utils import cell_index, heatmap_cell_map
+
+# (grid, input_size, heatmap_size) whose heatmap rows and/or columns do not divide by
+# the grid (input sizes must), or whose heatmap pixels fall on cell boundaries only up
+# to float32 rounding.
+NON_DIVIDING = [
+    ((3, 3), (96, 96), (32, 32)),
+    ((4, 3), (96, 128), (24, 32)),
+    ((4, 3), (96, 96), (32, 24)),  # 32 columns over 3 cells, 24 rows over 4
+    ((3, 3), (75, 75), (25, 25)),
+    ((3, 3), (96, 96), (25, 25)),  # scale 3.84
+    ((3, 3), (156, 156), (33, 33)),  # pixels on cell boundaries, inexact float32 scale
+]
 
 
 def _targets(grid, input_size, perm):
@@ -65,6 +78,142 @@ def test_roundtrip_sampled_permutations(grid, input_size, heatmap_size, decode_m
         keypoints, _ = codec.decode(heatmaps)
         np.testing.assert_array_equal(
             permutation_from_keypoints(keypoints[0], grid, input_size), perm)
+
+
+def _pixels(shape):
+    """All (x, y) pixel positions of an (H, W) heatmap, row-major, shape (H*W, 2)."""
+    ys, xs = np.mgrid[:shape[0], :shape[1]]
+    return np.stack([xs.ravel(), ys.ravel()], axis=-1)
+
+
+@pytest.mark.parametrize('grid,input_size,heatmap_size', NON_DIVIDING)
+def test_every_pixel_has_one_cell_in_scoring_and_argmax(grid, input_size, heatmap_size):
+    """A delta heatmap at any pixel scores only in the cell that argmax decoding (and
+    ``cell_index``/``permutation_from_keypoints``) puts the pixel in."""
+    num = grid[0] * grid[1]
+    width, height = heatmap_size
+    codec = HeatmapJigsaw(input_size, heatmap_size, grid)
+    argmax = HeatmapJigsaw(input_size, heatmap_size, grid, decode_mode='argmax')
+    cell_map = heatmap_cell_map(grid, heatmap_size, input_size)
+    np.testing.assert_array_equal(codec.cell_map, cell_map)
+    assert set(np.unique(cell_map)) == set(range(num))
+    pixels = _pixels((height, width))
+    by_scores, by_argmax, by_assignment = [], [], []
+    for start in range(0, len(pixels), num):
+        chunk = pixels[start:start + num]
+        heatmaps = np.zeros((num, height, width), dtype=np.float32)
+        heatmaps[np.arange(len(chunk)), chunk[:, 1], chunk[:, 0]] = 1.
+        scores = codec.cell_scores(heatmaps)[:len(chunk)]
+        assert ((scores > 0).sum(axis=1) == 1).all()  # one cell owns the pixel
+        by_scores.append(scores.argmax(axis=1))
+        keypoints, _ = argmax.decode(heatmaps)
+        keypoints = keypoints[0, :len(chunk)]
+        np.testing.assert_array_equal(keypoints,
+                                      chunk.astype(np.float32) * codec.scale_factor)
+        by_argmax.append(cell_index(keypoints, grid, input_size))
+        # The assignment score of a channel is its maximum inside the assigned cell: 1
+        # exactly when the assignment put it in the pixel's cell.
+        perm, _ = codec.decode_permutation(heatmaps)
+        _, assigned_scores = codec.decode(heatmaps)
+        by_assignment.append(
+            np.where(assigned_scores[0, :len(chunk)] == 1, perm[:len(chunk)], -1))
+    by_scores, by_argmax = np.concatenate(by_scores), np.concatenate(by_argmax)
+    np.testing.assert_array_equal(by_scores, cell_map.ravel())
+    np.testing.assert_array_equal(by_argmax, cell_map.ravel())
+    by_assignment = np.concatenate(by_assignment)
+    hit = by_assignment >= 0
+    np.testing.assert_array_equal(by_assignment[hit], cell_map.ravel()[hit])
+
+
+def off_centre_targets(codec, perm, rng, placement='interior'):
+    """Targets (1, K, 2) in input coordinates for ``perm``, each peak off its cell centre.
+
+    Patch ``k`` peaks at a random pixel of cell ``perm[k]`` (by ``codec.cell_map``) more
+    than one pixel from the cell centre: with ``placement='interior'`` one whose 8
+    neighbours lie in the same cell, plus a sub-pixel offset that still rounds to it;
+    with ``placement='edge'`` exactly on a pixel next to another cell (where rounded
+    ``linspace`` cell bounds and ``cell_index`` used to disagree).
+
+    Returns:
+        tuple: targets (1, K, 2) float32 and the peak pixels (K, 2) as ``(x, y)``.
+    """
+    cell_map = codec.cell_map
+    height, width = cell_map.shape
+    padded = np.pad(cell_map, 1, mode='edge')
+    interior = np.ones_like(cell_map, dtype=bool)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            interior &= padded[1 + dy:1 + dy + height, 1 + dx:1 + dx + width] == cell_map
+    allowed = interior if placement == 'interior' else ~interior
+    centres = codec.cell_centers / codec.scale_factor  # heatmap coordinates
+    pixels = _pixels((height, width))
+    peaks = []
+    for cell in perm:
+        far = np.abs(pixels - np.round(centres[cell])).max(axis=1) > 1
+        candidates = pixels[allowed.ravel() & far & (cell_map.ravel() == cell)]
+        assert len(candidates), f'cell {cell} has no {placement} pixel off its centre'
+        peaks.append(candidates[rng.randint(len(candidates))])
+    peaks = np.array(peaks)
+    offsets = rng.uniform(-0.4, 0.4, size=peaks.shape) if placement == 'interior' else 0.
+    targets = (peaks + offsets).astype(np.float32) * codec.scale_factor
+    return targets[None], peaks
+
+
+@pytest.mark.parametrize('placement', ['interior', 'edge'])
+@pytest.mark.parametrize('grid,input_size,heatmap_size', NON_DIVIDING)
+def test_off_centre_peaks_decode_to_the_permutation(grid, input_size, heatmap_size,
+                                                    placement):
+    num = grid[0] * grid[1]
+    codec = HeatmapJigsaw(input_size, heatmap_size, grid, sigma=1.)
+    argmax = HeatmapJigsaw(input_size, heatmap_size, grid, sigma=1., decode_mode='argmax')
+    rng = np.random.RandomState(2)
+    for _ in range(20):
+        perm = rng.permutation(num)
+        targets, peaks = off_centre_targets(codec, perm, rng, placement)
+        # Off the centres, yet in the cells by the shared definition.
+        np.testing.assert_array_equal(cell_index(targets[0], grid, input_size), perm)
+        assert (np.abs(targets[0] - codec.cell_centers[perm]).max(axis=1) > 1).all()
+        heatmaps = codec.encode(targets)['heatmaps']
+        for k in range(num):
+            y, x = np.unravel_index(heatmaps[k].argmax(), heatmaps[k].shape)
+            np.testing.assert_array_equal([x, y], peaks[k])
+        np.testing.assert_array_equal(codec.decode_permutation(heatmaps)[0], perm)
+        keypoints, scores = codec.decode(heatmaps)
+        np.testing.assert_allclose(keypoints[0], codec.cell_centers[perm])
+        np.testing.assert_allclose(scores, 1.)  # each peak lies in its assigned cell
+        keypoints, _ = argmax.decode(heatmaps)
+        np.testing.assert_array_equal(
+            keypoints[0], peaks.astype(np.float32) * codec.scale_factor)
+        np.testing.assert_array_equal(
+            permutation_from_keypoints(keypoints[0], grid, input_size), perm)
+
+
+def test_cell_scores_hand_made():
+    """3x2 grid on a (H, W) = (5, 4) heatmap of a 12x8 input: cell rows hold pixel rows
+    {0, 1}, {2, 3}, {4} (see test_heatmap_cell_map_hand_made)."""
+    codec = HeatmapJigsaw(input_size=(8, 12), heatmap_size=(4, 5), grid=(3, 2))
+    heatmaps = np.zeros((6, 5, 4), dtype=np.float32)
+    heatmaps[0] = np.arange(20).reshape(5, 4)
+    heatmaps[1, 3, 2] = 1.  # pixel (x=2, y=3): input (4, 7.2), cell 3
+    heatmaps[2, 4, 0] = 2.  # pixel (x=0, y=4): input (0, 9.6), cell 4
+    scores = codec.cell_scores(heatmaps)
+    assert scores.shape == (6, 6) and scores.dtype == np.float32
+    np.testing.assert_allclose(scores[0], [2.5, 4.5, 10.5, 12.5, 16.5, 18.5])
+    np.testing.assert_allclose(scores[1], [0, 0, 0, 0.25, 0, 0])
+    np.testing.assert_allclose(scores[2], [0, 0, 0, 0, 1., 0])
+    np.testing.assert_allclose(scores[3:], 0)
+    # Assignment: patch 1 -> cell 3, patch 2 -> cell 4, patch 0 takes the best left (5).
+    perm, perm_scores = codec.decode_permutation(heatmaps)
+    assert perm[0] == 5 and perm[1] == 3 and perm[2] == 4
+    np.testing.assert_allclose(perm_scores[:3], [18.5, 0.25, 1.])
+    keypoints, max_scores = codec.decode(heatmaps)
+    np.testing.assert_allclose(keypoints[0, :3], [[6, 10], [6, 6], [2, 10]])
+    np.testing.assert_allclose(max_scores[0, :3], [19., 1., 2.])
+    argmax = HeatmapJigsaw(input_size=(8, 12), heatmap_size=(4, 5), grid=(3, 2),
+                           decode_mode='argmax')
+    keypoints, _ = argmax.decode(heatmaps)
+    np.testing.assert_allclose(keypoints[0, :3], [[6, 9.6], [4, 7.2], [0, 9.6]], rtol=1e-6)
+    np.testing.assert_array_equal(cell_index(keypoints[0, :3], (3, 2), (8, 12)), [5, 3, 4])
 
 
 def test_assignment_resolves_collisions():

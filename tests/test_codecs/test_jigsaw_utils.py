@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from hsjp_mmpose.codecs.jigsaw_utils import (cell_centers, cell_index, jigsaw_metainfo,
+from hsjp_mmpose.codecs.jigsaw_utils import (cell_centers, cell_index, heatmap_cell_map,
+                                             heatmap_to_input_scale, jigsaw_metainfo,
                                              permutation_from_keypoints)
 
 
@@ -18,6 +19,51 @@ def test_cell_index_roundtrip_and_clipping():
     centers = cell_centers((4, 3), (96, 128))
     np.testing.assert_array_equal(cell_index(centers, (4, 3), (96, 128)), np.arange(12))
     assert cell_index(np.array([[-5., 500.]]), (4, 3), (96, 128))[0] == 9
+
+
+def test_heatmap_cell_map_hand_made():
+    """Grid 3x2 on a 5x4 (H, W) heatmap of an 12x8 (h, w) input: rows do not divide.
+
+    Pixel row j sits at input y = 2.4 j = 0, 2.4, 4.8, 7.2, 9.6 and cell rows are 4 high,
+    so pixel rows go to cell rows 0, 0, 1, 1, 2 (rounded linspace bounds would give
+    0, 0, 1, 2, 2); pixel column i sits at x = 2 i and cell columns are 4 wide.
+    """
+    expected = np.array([[0, 0, 1, 1],
+                         [0, 0, 1, 1],
+                         [2, 2, 3, 3],
+                         [2, 2, 3, 3],
+                         [4, 4, 5, 5]])
+    cell_map = heatmap_cell_map((3, 2), (4, 5), (8, 12))
+    assert cell_map.dtype == np.int64
+    np.testing.assert_array_equal(cell_map, expected)
+    np.testing.assert_allclose(heatmap_to_input_scale((8, 12), (4, 5)), [2., 2.4])
+    # The same cells from cell_index on the pixels' input locations.
+    ys, xs = np.mgrid[:5, :4]
+    np.testing.assert_array_equal(
+        cell_index(np.stack([xs * 2., ys * 2.4], axis=-1), (3, 2), (8, 12)), expected)
+
+
+def test_heatmap_cell_map_rows_of_unequal_height():
+    # 32 heatmap rows, 3 cell rows, input 96: pixel j at y = 3 j, cells [0, 32), [32, 64),
+    # [64, 96) hold 11, 11 and 10 pixel rows.
+    cell_map = heatmap_cell_map((3, 3), (32, 32), (96, 96))
+    np.testing.assert_array_equal(np.bincount(cell_map[:, 0]), [11, 0, 0, 11, 0, 0, 10])
+    assert cell_map[21, 0] == 3 and cell_map[22, 0] == 6  # y = 63 and y = 66
+    np.testing.assert_array_equal(cell_map[0], [0] * 11 + [1] * 11 + [2] * 10)
+
+
+def test_cell_index_keeps_float32_boundaries():
+    """Input 156, heatmap 33: pixel 11 sits on the cell boundary y = 52, but the float32
+    scale 156 / 33 puts it at 51.999996; it still belongs to the second cell row."""
+    scale = heatmap_to_input_scale((156, 156), (33, 33))
+    point = np.array([[0., 11.]], dtype=np.float32) * scale
+    assert point[0, 1] < 52
+    assert cell_index(point, (3, 3), (156, 156))[0] == 3
+    cell_map = heatmap_cell_map((3, 3), (33, 33), (156, 156))
+    assert cell_map[11, 0] == 3 and cell_map[22, 0] == 6
+    np.testing.assert_array_equal(np.bincount(cell_map[:, 0]), [11, 0, 0, 11, 0, 0, 11])
+    # Clearly below a boundary is not snapped.
+    assert cell_index(np.array([[0., 51.9]]), (3, 3), (156, 156))[0] == 0
 
 
 def test_permutation_from_keypoints():

@@ -76,6 +76,9 @@ def test_finetuning_config_builds(path):
 def _without_init(cfg: Config) -> dict:
     d = cfg.to_dict()
     d['model']['backbone'].pop('init_cfg', None)
+    head_init = d['model']['head'].get('init_cfg')
+    if head_init is not None and _is_pretrained(head_init):  # the deconvolutions transfer too
+        d['model']['head'].pop('init_cfg')
     for key in ('hsjp_checkpoint', 'scratch_init'):
         d.pop(key, None)
     if d['model']['backbone'].get('base_channels') == 64:  # full-width ImageNet variant
@@ -85,7 +88,7 @@ def _without_init(cfg: Config) -> dict:
 
 @pytest.mark.parametrize('stem', sorted({p.name.replace('_hsjp-init_', '_{}_')
                                          for p in FINETUNE_CONFIGS if '_hsjp-init_' in p.name}))
-def test_init_variants_differ_only_in_backbone_init(stem):
+def test_init_variants_differ_only_in_init(stem):
     configs = {}
     for variant in INIT_VARIANTS:
         matches = [p for p in FINETUNE_CONFIGS if p.name == stem.format(variant)]
@@ -93,9 +96,17 @@ def test_init_variants_differ_only_in_backbone_init(stem):
             configs[variant] = _load(matches[0])
     assert 'hsjp-init' in configs and 'scratch' in configs
     assert not _is_pretrained(configs['scratch'].model.backbone.get('init_cfg'))
-    hsjp_init = configs['hsjp-init'].model.backbone.init_cfg
-    assert hsjp_init.type == 'Pretrained' and hsjp_init.checkpoint.endswith('backbone.pth')
-    assert 'prefix' not in hsjp_init  # the export is backbone-only
+    hsjp = configs['hsjp-init'].model
+    hsjp_init = hsjp.backbone.init_cfg
+    assert hsjp_init.type == 'Pretrained'
+    if hsjp.head.get('deconv_out_channels', (1, )):  # a head with deconvolutions: they
+        # transfer too, from the whole-network export (all but head.final_layer)
+        assert hsjp_init.checkpoint.endswith('transfer.pth') and hsjp_init.prefix == 'backbone.'
+        head_pretrained, = [c for c in hsjp.head.init_cfg if c['type'] == 'Pretrained']
+        assert head_pretrained.checkpoint == hsjp_init.checkpoint
+        assert head_pretrained.prefix == 'head.'
+    else:  # HRNet's head is the final layer alone: the backbone is all that transfers
+        assert hsjp_init.checkpoint.endswith('backbone.pth') and 'prefix' not in hsjp_init
     reference = _without_init(configs['scratch'])
     for variant, cfg in configs.items():
         other = _without_init(cfg)

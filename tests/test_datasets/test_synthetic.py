@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from hsjp_mmpose.datasets.synthetic import SPLITS, generate_synthetic_coco, image_rng
+from hsjp_mmpose.datasets.synthetic_levels import (DATA_LEVELS, DataLevel, get_data_level,
+                                                   parse_level_overrides)
 from hsjp_mmpose.datasets.synthetic_render import (OCCLUDER_LABEL, annotate_visibility,
                                                    render_layers)
 from hsjp_mmpose.datasets.synthetic_skeleton import (COCO_KEYPOINT_NAMES, sample_body,
@@ -86,7 +88,7 @@ def test_visibility_and_projection(synthetic_coco):
 def _layers(seed: int = 3, hide_prob: float = 0.0):
     rng = np.random.default_rng(seed)
     cam = sample_camera(rng, (320, 256))
-    return render_layers(rng, cam, (320, 256), hide_prob=hide_prob)
+    return render_layers(rng, cam, (320, 256), DataLevel(hide_prob=hide_prob))
 
 
 def test_visibility_follows_the_label_map():
@@ -234,8 +236,46 @@ def test_clutter_level(tmp_path):
     generate_synthetic_coco(tmp_path / 'full', 3, 0, seed=5)
     assert Path(plain['ann_files']['train']).read_bytes() == \
         Path(again['ann_files']['train']).read_bytes()
-    assert json.loads(Path(plain['ann_files']['train']).read_text())['info']['clutter'] == 0
+    level = json.loads(Path(plain['ann_files']['train']).read_text())['info']['level']
+    assert level['clutter'] == level['occluders'] == level['hide_prob'] == 0
     assert (tmp_path / 'plain/images/train/000001.jpg').read_bytes() != \
         (tmp_path / 'full/images/train/000001.jpg').read_bytes()
     with pytest.raises(ValueError, match='clutter'):
         generate_synthetic_coco(tmp_path / 'bad', 1, 0, clutter=-1)
+
+
+def _visibility_stats(root: Path) -> dict:
+    data = _load(root, 'train')
+    vis = np.array([a['keypoints'][2::3] for a in data['annotations']])
+    per_image = np.bincount([a['image_id'] for a in data['annotations']])
+    heights = np.array([a['bbox'][3] for a in data['annotations']]) / 256
+    return dict(occluded=float((vis == 1).mean()), outside=float((vis == 0).mean()),
+                max_people=int(per_image.max()), min_height=float(heights.min()))
+
+
+def test_levels_order_difficulty(tmp_path):
+    stats = {name: _visibility_stats(Path(generate_synthetic_coco(
+        tmp_path / name, 40, 0, seed=1, level=name)['out_dir'])) for name in DATA_LEVELS}
+    easy, medium, hard = stats['easy'], stats['medium'], stats['hard']
+    # easy: one whole, large person per image, few covered keypoints
+    assert easy['max_people'] == 1 and easy['outside'] == 0 and easy['min_height'] > 0.6
+    assert easy['occluded'] < medium['occluded'] < hard['occluded'], stats
+    assert hard['max_people'] == 3 and hard['outside'] > 0
+
+
+def test_level_arguments(tmp_path):
+    assert get_data_level('easy', dict(occluders=1.)).occluders == 1.
+    assert get_data_level(dict(base='easy', max_yaw=180)) == \
+        DataLevel(**{**DATA_LEVELS['easy'].to_dict(), 'max_yaw': 180.})
+    assert parse_level_overrides(['limb_distractors=true', 'height_range=0.5,0.9',
+                                  'max_people=2']) == dict(
+        limb_distractors=True, height_range=(0.5, 0.9), max_people=2)
+    for bad, match in ((dict(level='extreme'), 'easy, medium, hard'),
+                       (dict(level=dict(occluders=5)), 'occluders'),
+                       (dict(level=dict(base='easy', wings=2)), 'wings'),
+                       (dict(max_people=4), 'max_people')):
+        with pytest.raises(ValueError, match=match):
+            generate_synthetic_coco(tmp_path / 'bad', 1, 0, **bad)
+    assert not (tmp_path / 'bad').exists()
+    with pytest.raises(ValueError, match='NAME=VALUE'):
+        parse_level_overrides(['wings'])

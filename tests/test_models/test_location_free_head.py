@@ -177,3 +177,166 @@ def test_rejects_bad_arguments():
         _head(score_mode='mean')
     with pytest.raises(ValueError, match='in_index'):
         _head(in_index=3)
+
+
+FLIP_INDICES = [0, 2, 1, 4, 3]
+
+
+def _flip_back_by_hand(cams, shift):
+    """Flipped-batch CAMs back in the original frame, by explicit indexing: width
+    reversed, channel k taken from its mirror ``FLIP_INDICES[k]`` and, with ``shift``
+    (MMPose's ``shift_heatmap``), moved one pixel right (column 0 kept)."""
+    B, C, H, W = cams.shape
+    out = torch.empty_like(cams)
+    for b in range(B):
+        for k in range(C):
+            for y in range(H):
+                for x in range(W):
+                    src_x = max(x - 1, 0) if shift else x
+                    out[b, k, y, x] = cams[b, FLIP_INDICES[k], y, W - 1 - src_x]
+    return out
+
+
+def _fake_forward(monkeypatch, head, outputs):
+    """Make ``head.forward`` return fixed (cams, logits) for the given feature tuples."""
+    calls = []
+
+    def forward(feats):
+        calls.append(feats)
+        for key, value in outputs:
+            if feats is key:
+                return value
+        raise AssertionError('forward called with unexpected features')
+
+    monkeypatch.setattr(head, 'forward', forward)
+    return calls
+
+
+def test_predict_flip_test_hand_made_case(monkeypatch):
+    """One CAM peak and one logit in the flipped batch land on the mirror keypoint, at
+    the mirrored column, averaged with the original batch."""
+    head = _head(score_mode='presence').eval()
+    feats, flipped = _feats(1), _feats(1)
+    cams = torch.zeros(1, K, 16, 12)
+    cams_flip = torch.zeros(1, K, 16, 12)
+    cams_flip[0, 1, 2, 0] = 1.  # keypoint 1 (mirror of 2) at x=0 of the flipped image
+    cams_flip[0, 3, 5, 4] = 0.6  # keypoint 3 (mirror of 4) at x=4
+    logits = torch.zeros(1, K)
+    logits_flip = torch.tensor([[0., 4., 0., -2., 0.]])
+    calls = _fake_forward(monkeypatch, head,
+                          [(feats, (cams, logits)), (flipped, (cams_flip, logits_flip))])
+    preds, fields = head.predict([feats, flipped], _samples([1]),
+                                 test_cfg=dict(flip_test=True, output_heatmaps=True))
+    assert len(calls) == 2
+    expected = torch.zeros(K, 16, 12)
+    expected[2, 2, 11] = 0.5  # x = W - 1 - 0
+    expected[4, 5, 7] = 0.3  # x = W - 1 - 4
+    torch.testing.assert_close(fields[0].heatmaps, expected)
+    # presence logits are swapped by flip_indices too before averaging
+    expected_logits = torch.tensor([0., 0., 2., 0., -1.])
+    np.testing.assert_allclose(preds[0].keypoint_scores[0],
+                               expected_logits.sigmoid().numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize('shift_heatmap', [False, True])
+@pytest.mark.parametrize('score_mode', ['presence', 'product'])
+def test_predict_flip_test_merges_flipped_back_cams_and_logits(monkeypatch, shift_heatmap,
+                                                             score_mode):
+    torch.manual_seed(0)
+    head = _head(score_mode=score_mode).eval()
+    feats, flipped = _feats(2), _feats(2)
+    # asymmetric, different per keypoint and per sample
+    cams = torch.rand(2, K, 16, 12)
+    cams_flip = torch.rand(2, K, 16, 12) + torch.arange(K)[None, :, None, None]
+    logits = torch.randn(2, K)
+    logits_flip = torch.randn(2, K) * 3 + torch.arange(K)[None]
+    _fake_forward(monkeypatch, head,
+                  [(feats, (cams, logits)), (flipped, (cams_flip, logits_flip))])
+    preds, fields = head.predict(
+        [feats, flipped], _samples([1, 1]),
+        test_cfg=dict(flip_test=True, shift_heatmap=shift_heatmap, output_heatmaps=True))
+
+    merged = 0.5 * (cams + _flip_back_by_hand(cams_flip, shift_heatmap))
+    merged_logits = 0.5 * (logits + logits_flip[:, FLIP_INDICES])
+    prob = merged_logits.sigmoid().numpy()
+    decoded = head.decode(merged)
+    for i in range(2):
+        torch.testing.assert_close(fields[i].heatmaps, merged[i])
+        np.testing.assert_allclose(preds[i].keypoints, decoded[i].keypoints, rtol=1e-6)
+        if score_mode == 'presence':
+            np.testing.assert_allclose(preds[i].keypoint_scores[0], prob[i], rtol=1e-6)
+        else:
+            peak = merged[i].flatten(1).amax(-1).clamp(0, 1).numpy()
+            np.testing.assert_allclose(preds[i].keypoint_scores[0], peak * prob[i],
+                                       rtol=1e-5)
+    # the unpermuted logits would give different scores: the check has teeth
+    wrong = (0.5 * (logits + logits_flip)).sigmoid().numpy()
+    assert not np.allclose(prob, wrong)
+
+
+def _multi_instance_samples(counts):
+    samples = []
+    for n in counts:
+        s = PoseDataSample(metainfo=dict(flip_indices=FLIP_INDICES))
+        s.gt_instance_labels = InstanceData(
+            keypoint_presence=torch.ones(n, K), keypoint_weights=torch.ones(n, K),
+            has_location_label=torch.ones(n))
+        s.gt_fields = PixelData(heatmaps=torch.rand(K, 16, 12))
+        samples.append(s)
+    return samples
+
+
+def test_loss_rejects_samples_with_several_instances():
+    head = _head()
+    with pytest.raises(ValueError) as err:
+        head.loss(_feats(3), _multi_instance_samples([1, 2, 1]))
+    msg = str(err.value)
+    assert 'sample 1' in msg and '2 instances' in msg
+    assert 'top-down' in msg and 'one instance per sample' in msg
+    assert "data_mode='topdown'" in msg
+    with pytest.raises(ValueError, match='sample 0 holds 0 instances'):
+        head.loss(_feats(1), _multi_instance_samples([0]))
+
+
+def _fake_loss_forward(monkeypatch, head, batch):
+    """``_forward`` returning all-zero CAMs, so the heatmap loss is set by the targets."""
+    def _forward(feats):
+        cams = torch.zeros(batch, K, 16, 12, requires_grad=True)
+        return dict(cams=cams, logits=torch.zeros(batch, K), part_logits=None)
+
+    monkeypatch.setattr(head, '_forward', _forward)
+
+
+def test_location_mask_selects_flagged_samples(monkeypatch):
+    """Several samples, one instance each: only those flagged take the heatmap loss,
+    with their own keypoint weights."""
+    head = _head()
+    _fake_loss_forward(monkeypatch, head, 5)
+    samples = _samples([0, 1, 0, 1, 0])
+    values = [5., 1., 7., 2., 9.]  # constant targets; CAMs are zero
+    for s, v in zip(samples, values):
+        s.gt_fields.heatmaps = torch.full((K, 16, 12), v)
+    samples[3].gt_instance_labels.keypoint_weights = torch.tensor([[0., 1., 1., 1., 1.]])
+    samples[0].gt_instance_labels.keypoint_weights = torch.zeros(1, K)  # unflagged
+    losses = head.loss(_feats(5), samples)
+    # KeypointMSELoss: mean over (located samples, K, H, W) of w * (cam - target)^2
+    expected = (K * 1.**2 + (K - 1) * 2.**2) / (2 * K)
+    assert losses['loss_heatmap'].item() == pytest.approx(expected)
+    assert 'acc_pose' in losses
+
+    # flip the flags: now samples 0, 2 and 4 (weights of sample 0 are zero)
+    for s, flag in zip(samples, [1, 0, 1, 0, 1]):
+        s.gt_instance_labels.has_location_label = torch.tensor([float(flag)])
+    expected = (0. + K * 7.**2 + K * 9.**2) / (3 * K)
+    assert head.loss(_feats(5), samples)['loss_heatmap'].item() == pytest.approx(expected)
+
+
+def test_location_mask_without_flags_uses_samples_with_heatmaps(monkeypatch):
+    head = _head()
+    _fake_loss_forward(monkeypatch, head, 3)
+    samples = _samples([1, 1, 1])
+    for s, v in zip(samples, [1., 2., 3.]):
+        del s.gt_instance_labels.has_location_label
+        s.gt_fields.heatmaps = torch.full((K, 16, 12), v)
+    expected = (1. + 4. + 9.) / 3
+    assert head.loss(_feats(3), samples)['loss_heatmap'].item() == pytest.approx(expected)

@@ -4,34 +4,9 @@ import json
 
 import pytest
 
-from hsjp_mmpose.quickstart import (PRETRAIN_CONFIG, Quickstart, QuickstartSettings,
-                                    format_report, jigsaw_options, parse_test_metrics,
-                                    plot_val_curves, read_val_scalars)
-
-TEST_LINE = ('11/21 09:08:01 - mmengine - INFO - Epoch(test) [10/10]    coco/AP: 0.251234  '
-             'coco/AP .5: 0.612000  coco/AP .75: 0.150000  coco/AP (M): -1.000000  '
-             'coco/AR: 0.300000  data_time: 0.02  time: 0.13')
-
-
-def test_parse_test_metrics():
-    metrics = parse_test_metrics('noise\n' + TEST_LINE + '\n')
-    assert metrics['coco/AP'] == pytest.approx(0.251234)
-    assert metrics['coco/AP .5'] == pytest.approx(0.612)
-    assert metrics['coco/AP (M)'] == -1.0
-    assert 'data_time' not in metrics
-    assert parse_test_metrics('no test line') == {}
-
-
-def test_read_val_scalars(tmp_path):
-    vis = tmp_path / '20260101_000000' / 'vis_data'
-    vis.mkdir(parents=True)
-    (vis / 'scalars.json').write_text('\n'.join(json.dumps(r) for r in [
-        {'lr': 1e-3, 'loss': 0.1, 'step': 13},
-        {'coco/AP': 0.1, 'step': 1},
-        {'coco/AP': 0.2, 'step': 2}]))
-    assert [r['step'] for r in read_val_scalars(tmp_path)] == [1, 2]
-    assert read_val_scalars(tmp_path / 'missing') == []
-
+from hsjp_mmpose.quickstart import (FINETUNE_CONFIGS, PRETRAIN_CONFIG, Quickstart,
+                                    QuickstartSettings, check_settings, format_report,
+                                    init_options, jigsaw_options, plot_val_curves)
 
 def test_jigsaw_options_match_the_config():
     from mmengine.config import Config
@@ -48,6 +23,35 @@ def test_jigsaw_options_match_the_config():
         assert loader.dataset.jigsaw_grid == (2, 2)
     assert cfg.model.head.out_channels == 4 and cfg.model.head.decoder.grid == (2, 2)
     assert cfg.val_evaluator.grid == (2, 2)
+
+
+@pytest.mark.parametrize('transfer', ['whole', 'backbone'])
+def test_init_options_load_what_transfer_says(transfer, tmp_path):
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(FINETUNE_CONFIGS['hsjp']))
+    options = dict(o.split('=', 1) for o in init_options(tmp_path, transfer))
+    cfg.merge_from_dict({k: None if v == 'None' else v for k, v in options.items()})
+    ckpt = str(tmp_path / 'transfer.pth')
+    assert cfg.model.backbone.init_cfg.checkpoint == ckpt
+    assert cfg.model.backbone.init_cfg.prefix == 'backbone.'
+    if transfer == 'backbone':
+        assert cfg.model.head.init_cfg is None
+    else:
+        pretrained, = [c for c in cfg.model.head.init_cfg if c['type'] == 'Pretrained']
+        assert pretrained.checkpoint == ckpt and pretrained.prefix == 'head.'
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(jigsaw_grid=(3, 3)), 'rows can be'),
+    (dict(patch_jitter=40), 'patch_jitter'),
+    (dict(num_labelled=0), 'num_labelled'),
+    (dict(transfer='head'), 'transfer'),
+    (dict(data_level='extreme'), 'easy, medium, hard'),
+])
+def test_settings_are_checked_before_any_work(kwargs, match, tmp_path):
+    with pytest.raises(ValueError, match=match):
+        Quickstart(tmp_path / 'q', QuickstartSettings(**kwargs))
+    assert not (tmp_path / 'q').exists()
 
 
 def _fake_results():
@@ -77,8 +81,12 @@ def test_cli_rejects_bad_arguments(capsys):
     from tools.quickstart import parse_args
     with pytest.raises(SystemExit):
         parse_args(['--num-labelled', '0'])
-    assert '--num-labelled must be >= 1' in capsys.readouterr().err
-    assert parse_args(['--grid', '2', '2']).grid == [2, 2]
+    assert '--num-labelled must be an integer >= 1' in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parse_args(['--grid', '3', '3'])
+    err = capsys.readouterr().err
+    assert '--grid' in err and 'rows can be [1, 2, 4, 8]' in err
+    assert parse_args(['--grid', '2', '2']).settings.jigsaw_grid == (2, 2)
 
 
 @pytest.mark.integration
@@ -89,11 +97,17 @@ def test_tiny_quickstart_end_to_end(tmp_path):
                                   extra_finetune_options=['train_dataloader.batch_size=8'])
     lines = []
     results = Quickstart(tmp_path, settings, log=lines.append).run()
-    assert set(results['runs']) == {'hsjp_pretrain', 'finetune_hsjp', 'finetune_scratch'}
-    for name in ('finetune_hsjp', 'finetune_scratch'):
+    assert set(results['runs']) == {'hsjp_pretrain', 'finetune_hsjp', 'finetune_scratch',
+                                    'scratch_equal_compute'}
+    for name in ('finetune_hsjp', 'finetune_scratch', 'scratch_equal_compute'):
         assert 'coco/AP' in results['runs'][name]['test']
         assert results['runs'][name]['val_per_epoch']
     assert 'jigsaw/patch_accuracy' in results['runs']['hsjp_pretrain']['jigsaw']
     for name in ('results.md', 'results.json', 'val_ap_per_epoch.png'):
         assert (tmp_path / name).is_file()
     assert any('Epoch(train)' in line for line in lines)  # progress is visible
+    assert any('120/120 tensors loaded' in line for line in
+               (tmp_path / 'logs/train_finetune_hsjp.log').read_text().splitlines())
+    # a second run finds every arm finished and only writes the report again
+    again = Quickstart(tmp_path, settings, log=lines.append).run()
+    assert again['runs']['finetune_hsjp']['test'] == results['runs']['finetune_hsjp']['test']

@@ -1,3 +1,4 @@
 # Copyright (c) hsjp-mmpose contributors.
 from .random_jigsaw import RandomJigsaw  # noqa: F401
 from .location_labels import GeneratePresenceLabels, SelectLocationLabels  # noqa: F401
+from .keypoint_erasing import RandomKeypointErasing  # noqa: F401

@@ -18,13 +18,17 @@ class RandomJigsaw(BaseTransform):
     Place it after ``TopdownAffine`` (and after ``RandomFlip``: flipping a shuffled image
     would move the targets) and before ``GenerateTarget(encoder=HeatmapJigsaw(...))``.
     ``permutation[k]`` is the row-major index of the cell where the patch from cell ``k``
-    now sits; keypoint ``k`` is the centre of that cell. All randomness comes from the
-    global NumPy generator, which MMPose/mmengine seed per data-loader worker.
+    now sits; keypoint ``k`` is the centre of that cell. For training, randomness comes
+    from the global NumPy generator, which MMPose/mmengine seed per data-loader worker; with
+    ``per_sample_seed`` (validation and test pipelines) each sample's puzzle is a function
+    of ``(permutation_seed, sample id)`` alone, the same in every epoch, run and worker, so
+    that ``save_best`` and ``mim test`` compare like with like.
 
     Required Keys:
 
         - img (model input, ``input_size``)
         - input_size (optional; used when ``input_size`` is not given)
+        - id, img_id (with ``per_sample_seed``)
 
     Modified Keys:
 
@@ -55,6 +59,9 @@ class RandomJigsaw(BaseTransform):
             ``s * 64`` grey levels. Defaults to 0 (off).
         grayscale_prob (float): probability that a patch is turned to grey (against
             colour shortcuts). Defaults to 0.
+        per_sample_seed (bool): draw each sample's permutation, jitter and colours from a
+            generator seeded by ``(permutation_seed, id, img_id)``: fixed puzzles for
+            validation. Defaults to False (fresh puzzles every epoch, for training).
     """
 
     def __init__(self,
@@ -65,7 +72,8 @@ class RandomJigsaw(BaseTransform):
                  patch_jitter: Union[int, float] = 0,
                  fill: Union[int, Sequence[int]] = 128,
                  color_jitter: float = 0.,
-                 grayscale_prob: float = 0.) -> None:
+                 grayscale_prob: float = 0.,
+                 per_sample_seed: bool = False) -> None:
         super().__init__()
         self.grid = check_grid(grid)
         self.num_cells = self.grid[0] * self.grid[1]
@@ -82,6 +90,7 @@ class RandomJigsaw(BaseTransform):
         self.grayscale_prob = float(grayscale_prob)
         self.fill = fill
         self.permutation_seed = permutation_seed
+        self.per_sample_seed = bool(per_sample_seed)
         if permutations == 'all':
             self.permutation_set = None
         elif isinstance(permutations, (int, np.integer)) and not isinstance(permutations, bool):
@@ -116,25 +125,33 @@ class RandomJigsaw(BaseTransform):
             return int(round(self.patch_jitter * cell_h)), int(round(self.patch_jitter * cell_w))
         return int(self.patch_jitter), int(self.patch_jitter)
 
-    def sample_permutation(self) -> np.ndarray:
-        """Draw a permutation (int64 (K,)) from the global NumPy generator."""
-        if self.permutation_set is None:
-            return np.random.permutation(self.num_cells).astype(np.int64)
-        return self.permutation_set[np.random.randint(len(self.permutation_set))].copy()
+    def sample_rng(self, results: Dict):
+        """The random source of one sample: the global NumPy generator, or with
+        ``per_sample_seed`` a ``RandomState`` seeded by the sample's ids."""
+        if not self.per_sample_seed:
+            return np.random
+        ids = [int(results.get(key) or 0) for key in ('id', 'img_id')]
+        return np.random.RandomState(
+            np.random.SeedSequence([self.permutation_seed, *ids]).generate_state(1)[0])
 
-    def _photometric(self, patch: np.ndarray) -> np.ndarray:
-        if patch.ndim == 3 and self.grayscale_prob > 0 and \
-                np.random.rand() < self.grayscale_prob:
+    def sample_permutation(self, rng=np.random) -> np.ndarray:
+        """Draw a permutation (int64 (K,)) from ``rng`` (default: the global generator)."""
+        if self.permutation_set is None:
+            return rng.permutation(self.num_cells).astype(np.int64)
+        return self.permutation_set[rng.randint(len(self.permutation_set))].copy()
+
+    def _photometric(self, patch: np.ndarray, rng) -> np.ndarray:
+        if patch.ndim == 3 and self.grayscale_prob > 0 and rng.rand() < self.grayscale_prob:
             patch = np.repeat(patch.mean(axis=2, keepdims=True), patch.shape[2], axis=2)
         if self.color_jitter > 0:
             channels = patch.shape[2] if patch.ndim == 3 else 1
-            gain = np.random.uniform(1 - self.color_jitter, 1 + self.color_jitter, channels)
-            shift = np.random.uniform(-64, 64) * self.color_jitter
+            gain = rng.uniform(1 - self.color_jitter, 1 + self.color_jitter, channels)
+            shift = rng.uniform(-64, 64) * self.color_jitter
             patch = patch.astype(np.float32) * gain + shift
         return patch
 
     def shuffle(self, img: np.ndarray, permutation: np.ndarray,
-                input_size: Tuple[int, int]) -> np.ndarray:
+                input_size: Tuple[int, int], rng=np.random) -> np.ndarray:
         """Rearrange ``img`` (h, w[, C]) according to ``permutation``."""
         w, h = input_size
         if img.shape[:2] != (h, w):
@@ -151,13 +168,13 @@ class RandomJigsaw(BaseTransform):
         else:
             out = img.copy()
         for src, dst in enumerate(permutation):
-            sy = (src // cols) * cell_h + np.random.randint(jitter_h + 1)
-            sx = (src % cols) * cell_w + np.random.randint(jitter_w + 1)
-            dy = (dst // cols) * cell_h + np.random.randint(jitter_h + 1)
-            dx = (dst % cols) * cell_w + np.random.randint(jitter_w + 1)
+            sy = (src // cols) * cell_h + rng.randint(jitter_h + 1)
+            sx = (src % cols) * cell_w + rng.randint(jitter_w + 1)
+            dy = (dst // cols) * cell_h + rng.randint(jitter_h + 1)
+            dx = (dst % cols) * cell_w + rng.randint(jitter_w + 1)
             patch = img[sy:sy + patch_h, sx:sx + patch_w]
             if photometric:
-                patch = self._photometric(patch)
+                patch = self._photometric(patch, rng)
                 if np.issubdtype(img.dtype, np.integer):
                     info = np.iinfo(img.dtype)
                     patch = np.clip(np.rint(patch), info.min, info.max)
@@ -180,10 +197,11 @@ class RandomJigsaw(BaseTransform):
         else:
             raise KeyError('RandomJigsaw needs input_size: pass it as an argument or run '
                            'TopdownAffine first (it writes results["input_size"])')
-        permutation = self.sample_permutation()
         if isinstance(results['img'], list):
             raise TypeError('RandomJigsaw handles one image per sample, got a list')
-        results['img'] = self.shuffle(results['img'], permutation, input_size)
+        rng = self.sample_rng(results)
+        permutation = self.sample_permutation(rng)
+        results['img'] = self.shuffle(results['img'], permutation, input_size, rng)
         targets = cell_centers(self.grid, input_size)[permutation]
         results['jigsaw_permutation'] = permutation
         results['jigsaw_grid'] = self.grid
@@ -196,4 +214,5 @@ class RandomJigsaw(BaseTransform):
                 f'permutations={self.permutations!r}, '
                 f'permutation_seed={self.permutation_seed}, '
                 f'patch_jitter={self.patch_jitter!r}, fill={self.fill!r}, '
-                f'color_jitter={self.color_jitter}, grayscale_prob={self.grayscale_prob})')
+                f'color_jitter={self.color_jitter}, grayscale_prob={self.grayscale_prob}, '
+                f'per_sample_seed={self.per_sample_seed})')

@@ -1,7 +1,7 @@
 # Copyright (c) hsjp-mmpose contributors.
 """Write the backbone of the model being trained as a tensors-only checkpoint."""
 import os.path as osp
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 from mmengine.dist import is_main_process
@@ -10,13 +10,15 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from mmpose.registry import HOOKS
-from ..backbone_export import (export_backbone, extract_backbone_state_dict,
+from ..backbone_export import (TASK_SPECIFIC_PREFIXES, export_backbone,
+                               extract_backbone_state_dict, extract_transfer_state_dict,
                                save_backbone_checkpoint)
 
 
 @HOOKS.register_module()
 class ExportBackboneHook(Hook):
-    """Export the backbone after training and at each new best checkpoint.
+    """Export the backbone (and the whole transferable network) after training, and the
+    backbone at each new best checkpoint.
 
     After training it writes ``<work_dir>/<filename>`` from the final weights (the
     exponential moving average when an :class:`EMAHook` runs, as in the saved checkpoints).
@@ -24,6 +26,11 @@ class ExportBackboneHook(Hook):
     backbone of that checkpoint is written to ``<work_dir>/<best_filename>``. Both files are
     tensors-only (see :mod:`hsjp_mmpose.engine.backbone_export`); a fine-tuning config uses
     them as ``backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=...))``.
+
+    After training it also writes ``<work_dir>/<transfer_filename>``: the whole network
+    except the task-specific layers (``exclude``: the head's final 1x1 layer), keys
+    unchanged, for configs that load the head's deconvolutions too (``Pretrained`` with
+    ``prefix='head.'`` on the head, ``prefix='backbone.'`` on the backbone).
 
     Only the main process writes.
 
@@ -36,6 +43,10 @@ class ExportBackboneHook(Hook):
             ``save_best`` names several; ``None`` follows the only (or first) one.
         prefix (str): The backbone's key prefix in the model's state dict.
             Defaults to ``'backbone.'``.
+        transfer_filename (str, optional): Name of the whole-network export; ``None``
+            turns it off. Defaults to ``'transfer.pth'``.
+        exclude (Sequence[str]): Key prefixes left out of the whole-network export.
+            Defaults to ``('head.final_layer.',)``.
     """
 
     # After CheckpointHook ('VERY_LOW'), so that its best checkpoint is already written.
@@ -45,7 +56,9 @@ class ExportBackboneHook(Hook):
                  filename: str = 'backbone.pth',
                  best_filename: Optional[str] = 'backbone_best.pth',
                  best_metric: Optional[str] = None,
-                 prefix: str = 'backbone.') -> None:
+                 prefix: str = 'backbone.',
+                 transfer_filename: Optional[str] = 'transfer.pth',
+                 exclude: Sequence[str] = TASK_SPECIFIC_PREFIXES) -> None:
         for name, value in (('filename', filename), ('prefix', prefix)):
             if not isinstance(value, str) or not value:
                 raise ValueError(f'{name} must be a non-empty string, but got {value!r}')
@@ -56,7 +69,14 @@ class ExportBackboneHook(Hook):
         self.filename = filename
         self.best_filename = best_filename
         self.best_metric = best_metric
+        if transfer_filename is not None and (not isinstance(transfer_filename, str) or
+                                              transfer_filename in (filename, best_filename)):
+            raise ValueError(f'transfer_filename must be None or a file name other than '
+                             f'{filename!r} and {best_filename!r}, but got '
+                             f'{transfer_filename!r}')
         self.prefix = prefix
+        self.transfer_filename = transfer_filename
+        self.exclude = tuple(exclude)
         self._best_key: Optional[str] = None
         self._last_best: Tuple[Optional[str], Optional[float]] = (None, None)
 
@@ -95,13 +115,23 @@ class ExportBackboneHook(Hook):
         if not is_main_process():
             return
         dst = osp.join(runner.work_dir, self.filename)
-        state_dict = self._export_model(runner, dst, dict(epoch=runner.epoch, iter=runner.iter))
+        meta = dict(epoch=runner.epoch, iter=runner.iter)
+        state_dict = self._export_model(runner, dst, meta)
         runner.logger.info(f'Exported the backbone of the final model ({len(state_dict)} '
                            f'tensors) to {dst}; fine-tune from it with '
                            f"backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='{dst}'))")
+        if self.transfer_filename:
+            dst = osp.join(runner.work_dir, self.transfer_filename)
+            state_dict = self._export_model(runner, dst, meta, whole=True)
+            runner.logger.info(
+                f'Exported the whole network except {list(self.exclude)} ({len(state_dict)} '
+                f'tensors) to {dst}; load it with Pretrained inits on the backbone '
+                f"(prefix='backbone.') and the head (prefix='head.')")
 
-    def _export_model(self, runner: Runner, dst: str, meta: dict) -> Dict[str, torch.Tensor]:
-        """Export from the model in memory (its EMA weights when an EMAHook runs)."""
+    def _export_model(self, runner: Runner, dst: str, meta: dict,
+                      whole: bool = False) -> Dict[str, torch.Tensor]:
+        """Export from the model in memory (its EMA weights when an EMAHook runs): the
+        backbone, or with ``whole`` the network minus ``exclude``."""
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         source = f'the model ({type(model).__name__})'
         for hook in runner.hooks:
@@ -109,8 +139,13 @@ class ExportBackboneHook(Hook):
                     and hook._ema_started(runner):
                 model, source = hook.ema_model.module, f'the EMA of {source}'
                 break
-        state_dict = extract_backbone_state_dict(model.state_dict(), self.prefix, source)
-        meta = dict(meta, source=source, prefix=self.prefix, num_tensors=len(state_dict))
+        if whole:
+            state_dict = extract_transfer_state_dict(model.state_dict(), self.exclude, source)
+            meta = dict(meta, source=source, excluded=','.join(self.exclude),
+                        num_tensors=len(state_dict))
+        else:
+            state_dict = extract_backbone_state_dict(model.state_dict(), self.prefix, source)
+            meta = dict(meta, source=source, prefix=self.prefix, num_tensors=len(state_dict))
         save_backbone_checkpoint(state_dict, dst, meta=meta)
         return state_dict
 

@@ -1,7 +1,7 @@
 # Copyright (c) hsjp-mmpose contributors.
 """Check, when training starts, that ``Pretrained`` init_cfgs really loaded weights."""
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -33,15 +33,31 @@ def _config_snippet(path: str, inner: str) -> str:
             + ')' * len(parts))
 
 
+def _shape(shape) -> str:
+    return str(tuple(int(size) for size in shape))
+
+
 @dataclass
 class LoadCheckResult:
-    """How one module's tensors compare with its ``Pretrained`` checkpoint (key lists)."""
+    """How one module's tensors compare with its ``Pretrained`` checkpoint (key lists).
+
+    ``shape_mismatch`` holds ``(key, checkpoint shape, module shape)`` for the keys of
+    ``differ`` whose shapes differ (mmengine's ``strict=False`` loading skips them with a
+    log line, leaving the module's own initialisation).
+    """
     loaded: List[str]
     differ: List[str]
     missing: List[str]
     unexpected: List[str]
     num_module: int
     num_file: int
+    shape_mismatch: List[Tuple[str, tuple, tuple]] = field(default_factory=list)
+
+    @property
+    def loaded_weights(self) -> List[str]:
+        """``loaded`` without BatchNorm's ``num_batches_tracked`` counters, which equal
+        a fresh module's (0) in any checkpoint that was never trained."""
+        return [key for key in self.loaded if not key.endswith('num_batches_tracked')]
 
 
 def compare_with_checkpoint(module: nn.Module, file_state: Mapping) -> LoadCheckResult:
@@ -57,7 +73,7 @@ def compare_with_checkpoint(module: nn.Module, file_state: Mapping) -> LoadCheck
         ``num_batches_tracked`` ignored) and ``unexpected`` (in the file only).
     """
     current = module.state_dict()
-    loaded, differ, missing = [], [], []
+    loaded, differ, missing, shape_mismatch = [], [], [], []
     for name, tensor in current.items():
         if name not in file_state:
             if not name.endswith('num_batches_tracked'):
@@ -69,8 +85,11 @@ def compare_with_checkpoint(module: nn.Module, file_state: Mapping) -> LoadCheck
             loaded.append(name)
         else:
             differ.append(name)
+            if isinstance(stored, torch.Tensor) and stored.shape != tensor.shape:
+                shape_mismatch.append((name, tuple(stored.shape), tuple(tensor.shape)))
     unexpected = [name for name in file_state if name not in current]
-    return LoadCheckResult(loaded, differ, missing, unexpected, len(current), len(file_state))
+    return LoadCheckResult(loaded, differ, missing, unexpected, len(current), len(file_state),
+                           shape_mismatch)
 
 
 def checkpoint_state_for(checkpoint: Mapping, prefix: Optional[str]) -> Dict[str, torch.Tensor]:
@@ -98,6 +117,12 @@ class BackboneInitCheckHook(Hook):
     ``weights_only`` rules) and compares its tensors with the module's. It logs, per module,
     how many tensors came from which file and the missing / unexpected / differing keys,
     and raises ``RuntimeError`` (saying what to change) when no tensor matched.
+
+    Tensors whose shapes differ from the checkpoint's (a final layer trained for another
+    number of keypoints, a backbone of another width) are skipped by mmengine with a log
+    line and keep their own initialisation; the report names each with both shapes and
+    says how to mend it. When every tensor but BatchNorm's ``num_batches_tracked`` counters
+    differs, nothing was loaded, and the hook raises.
 
     Nothing is checked when training resumes or ``load_from`` replaces the weights, and a
     model without ``Pretrained`` init only gets a log line.
@@ -132,8 +157,10 @@ class BackboneInitCheckHook(Hook):
             return
         for module_name, module, cfg in found:
             report, result = self.check_module(module_name, module, cfg)
-            # A partial load (another architecture, a renamed layer) is worth a warning.
-            log = runner.logger.warning if result.missing or result.differ \
+            # A partial load (another architecture, a renamed layer) is worth a warning;
+            # a head without its task-specific final layer is what transfer intends.
+            expected = all(key.startswith('final_layer.') for key in result.missing)
+            log = runner.logger.warning if (result.missing and not expected) or result.differ \
                 else runner.logger.info
             log(report)
 
@@ -158,26 +185,65 @@ class BackboneInitCheckHook(Hook):
         file_state = checkpoint_state_for(loaded, prefix)
         result = compare_with_checkpoint(module, file_state)
         source = f'{checkpoint}' + (f' (prefix {prefix!r})' if prefix else '')
-        if not result.loaded:
+        if not result.loaded_weights:
+            # (num_batches_tracked alone is no load: it is 0 in any untrained checkpoint.)
             raise RuntimeError(self._nothing_loaded_message(
-                where, module_name, module, cfg, loaded, file_state))
+                where, module_name, module, cfg, loaded, file_state, result))
 
         limit = self.max_keys_shown
         lines = [f'{type(self).__name__}: {where}: {len(result.loaded)}/{result.num_module} '
                  f'tensors loaded from {source}']
         if result.missing:
+            note = ' (the task-specific final layer, initialised for this task)' \
+                if all(key.startswith('final_layer.') for key in result.missing) else ''
             lines.append(f'  missing in the checkpoint ({len(result.missing)}): '
-                         f'{_shorten(result.missing, limit)}')
+                         f'{_shorten(result.missing, limit)}{note}')
         if result.unexpected:
             lines.append(f'  unexpected, not in the module ({len(result.unexpected)}): '
                          f'{_shorten(result.unexpected, limit)}')
         if result.differ:
             lines.append(f'  not equal to the checkpoint (shape mismatch or overwritten) '
                          f'({len(result.differ)}): {_shorten(result.differ, limit)}')
+        if result.shape_mismatch:
+            lines.append(self._shape_mismatch_lines(result, checkpoint))
         return '\n'.join(lines), result
 
+    def _shape_mismatch_lines(self, result: LoadCheckResult, checkpoint: str,
+                              mend: bool = True) -> str:
+        """The keys of other shape (both shapes shown) and, with ``mend``, how to mend it."""
+        limit = self.max_keys_shown
+        shown = [f'{key}: checkpoint {_shape(stored)}, module {_shape(own)}'
+                 for key, stored, own in result.shape_mismatch[:limit]]
+        more = len(result.shape_mismatch) - limit
+        lines = [f'  shape mismatch in {checkpoint}, not loaded, kept their own '
+                 f'initialisation ({len(result.shape_mismatch)}):']
+        lines += [f'    {line}' for line in shown]
+        if more > 0:
+            lines.append(f'    ... ({more} more)')
+        if not mend:
+            return '\n'.join(lines)
+        if all(key.startswith('final_layer.') for key, _, _ in result.shape_mismatch):
+            _, stored_shape, own_shape = result.shape_mismatch[0]
+            stored, own = stored_shape[0], own_shape[0]  # output channels
+            lines.append(
+                f'  How to mend it: the checkpoint\'s final layer has {stored} output '
+                f'channels and this module\'s {own} (trained for another task or keypoint '
+                'set), so it starts from its own initialisation, as fine-tuning to other '
+                'keypoints needs. To load without this mismatch, use a checkpoint without '
+                'the final layer (ExportBackboneHook\'s transfer.pth leaves out '
+                'head.final_layer; tools/extract_backbone.py writes the backbone alone); to '
+                f'load it, point checkpoint= at a model with out_channels={own}.')
+        else:
+            lines.append(
+                '  How to mend it: these tensors come from another architecture (another '
+                'width or number of channels); point checkpoint= at a checkpoint of this '
+                'architecture, or, if only these layers differ on purpose, save the '
+                'checkpoint without them (as transfer.pth leaves out head.final_layer).')
+        return '\n'.join(lines)
+
     def _nothing_loaded_message(self, where: str, module_name: str, module: nn.Module,
-                                cfg: Mapping, loaded: Mapping, file_state: Mapping) -> str:
+                                cfg: Mapping, loaded: Mapping, file_state: Mapping,
+                                result: Optional[LoadCheckResult] = None) -> str:
         limit = self.max_keys_shown
         checkpoint, prefix = cfg['checkpoint'], cfg.get('prefix')
         module_keys = list(module.state_dict())
@@ -188,6 +254,15 @@ class BackboneInitCheckHook(Hook):
                 'start from random weights.')
         detail = (f'\n  module keys: {_shorten(module_keys, limit)}'
                   f'\n  checkpoint keys: {_shorten(raw_keys, limit)}')
+        if result is not None and result.shape_mismatch:
+            # The names match but the shapes do not: another width / number of channels.
+            detail += '\n' + self._shape_mismatch_lines(result, checkpoint, mend=False)
+            fix = (f'\nHow to mend it: the names match but {len(result.shape_mismatch)} of '
+                   f'the {len(module_keys)} tensors have other shapes in {checkpoint}: it '
+                   'holds a network of another width or number of channels. Point '
+                   'checkpoint= at a checkpoint of this architecture (same depth, width and '
+                   'channels as the model in this config), or change the model to match it.')
+            return head + fix + detail
         if not module_name and prefix:
             fix = (f'\nHow to mend it: init_cfg with prefix={prefix!r} sits on the whole model; '
                    'mmengine strips the prefix from the checkpoint\'s keys, and then none '

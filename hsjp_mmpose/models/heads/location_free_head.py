@@ -72,9 +72,11 @@ class LocationFreeHead(BaseHead):
     Training (:meth:`loss`): multi-label BCE between logits and
     ``gt_instance_labels.keypoint_presence`` for every instance (and, with a context
     encoder, on its part maps, weighted ``part_loss_weight``); a heatmap loss between
-    CAMs and ``gt_fields.heatmaps`` only for instances whose
-    ``gt_instance_labels.has_location_label`` is 1 (all instances when the flag is
-    absent). See ``GeneratePresenceLabels`` and ``SelectLocationLabels``.
+    CAMs and ``gt_fields.heatmaps`` only for samples whose
+    ``gt_instance_labels.has_location_label`` is 1 (all samples with heatmaps when the
+    flag is absent). See ``GeneratePresenceLabels`` and ``SelectLocationLabels``. The
+    head is top-down: each sample must hold exactly one instance (``ValueError``
+    otherwise).
 
     Inference (:meth:`predict`): CAM peaks decoded by ``decoder`` (e.g. ``MSRAHeatmap``,
     with its sub-pixel refinement), flip test as in ``HeatmapHead``; keypoint scores
@@ -263,18 +265,37 @@ class LocationFreeHead(BaseHead):
         return (peaks.clip(0, 1) * presence).astype(peaks.dtype)
 
     @staticmethod
+    def _check_one_instance_per_sample(batch_data_samples: SampleList) -> None:
+        """Raise if a sample does not hold exactly one instance (the head is top-down).
+
+        CAMs, logits and ``gt_fields.heatmaps`` are per sample, while
+        ``gt_instance_labels`` are per instance: they only line up with one instance
+        per sample.
+        """
+        for i, d in enumerate(batch_data_samples):
+            num = len(d.gt_instance_labels.keypoint_presence)
+            if num != 1:
+                raise ValueError(
+                    f'LocationFreeHead is top-down: it needs one instance per sample, '
+                    f'but sample {i} holds {num} instances; use a top-down dataset '
+                    "(data_mode='topdown') so that each sample is one person crop")
+
+    @staticmethod
     def _location_flags(batch_data_samples: SampleList, device) -> Tensor:
-        """(B, ) bool: which instances take the location loss."""
+        """(B, ) bool: which samples (one instance each) take the location loss."""
         flags = []
         for d in batch_data_samples:
             labels = d.gt_instance_labels
             if 'has_location_label' in labels:
-                flags.append(labels.has_location_label.reshape(-1).to(device) > 0)
+                flag = labels.has_location_label.reshape(-1)
+                if flag.numel() != 1:
+                    raise ValueError('LocationFreeHead is top-down: expected one '
+                                     'has_location_label per sample, got '
+                                     f'{flag.numel()}')
+                flags.append(bool(flag[0] > 0))
             else:
-                has_heatmap = 'gt_fields' in d and 'heatmaps' in d.gt_fields
-                flags.append(torch.full((len(labels.keypoint_presence), ), has_heatmap,
-                                        dtype=torch.bool, device=device))
-        return torch.cat(flags)
+                flags.append('gt_fields' in d and 'heatmaps' in d.gt_fields)
+        return torch.tensor(flags, dtype=torch.bool, device=device)
 
     def loss(self, feats: Tuple[Tensor], batch_data_samples: OptSampleList,
              train_cfg: ConfigType = {}) -> dict:
@@ -285,6 +306,7 @@ class LocationFreeHead(BaseHead):
             raise KeyError('LocationFreeHead needs gt_instance_labels.keypoint_presence: '
                            'add GeneratePresenceLabels to the pipeline (after '
                            'GenerateTarget, before PackPoseInputs)')
+        self._check_one_instance_per_sample(batch_data_samples)
         presence = torch.cat(
             [d.gt_instance_labels.keypoint_presence for d in batch_data_samples]).to(logits)
         losses = dict(loss_presence=self.loss_presence(logits, presence))

@@ -1,0 +1,133 @@
+# Copyright (c) hsjp-mmpose contributors.
+"""Take body parts out of view, so that image-level presence labels say *where* a part is."""
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmpose.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class RandomKeypointErasing(BaseTransform):
+    """Erase rectangles of the model input centred near random keypoints, and mark the
+    keypoints they cover as not visible.
+
+    On whole-person crops nearly every keypoint is present in every sample, so a presence
+    classifier learns nothing about location. Erasing a region around a keypoint makes that
+    keypoint absent *because its pixels are gone*: the presence label then varies with
+    what is visible where, which is what class activation maps need to localise. Put it
+    after ``TopdownAffine`` and before ``GenerateTarget`` / ``GeneratePresenceLabels``, so
+    that heatmap weights and presence labels are computed after erasing.
+
+    Required Keys:
+
+        - img (model input, (h, w[, C]))
+        - transformed_keypoints (N, K, 2)
+        - keypoints_visible (N, K) or (N, K, 2)
+
+    Modified Keys:
+
+        - img
+        - keypoints_visible: 0 for keypoints under an erased region
+
+    Added Keys:
+
+        - erased_boxes (np.ndarray): (M, 4) float32 ``x1, y1, x2, y2`` of the erased regions
+
+    Args:
+        prob (float): probability that a sample gets any erasing. Defaults to 0.7.
+        max_regions (int): at most this many regions per sample (at least one when erasing).
+            Defaults to 3.
+        size_range (tuple): side of a region as a fraction of the input's shorter side.
+            Defaults to ``(0.15, 0.4)``.
+        aspect_range (tuple): width / height of a region. Defaults to ``(0.5, 2.0)``.
+        center_jitter (float): the region's centre moves from its keypoint by up to this
+            fraction of the region's side. Defaults to 0.25.
+        fill (str | int | tuple): ``'noise'`` (uniform random pixels), ``'mean'`` (the
+            image's mean colour), or a fixed value. Defaults to ``'noise'``.
+    """
+
+    def __init__(self,
+                 prob: float = 0.7,
+                 max_regions: int = 3,
+                 size_range: Tuple[float, float] = (0.15, 0.4),
+                 aspect_range: Tuple[float, float] = (0.5, 2.0),
+                 center_jitter: float = 0.25,
+                 fill: Union[str, int, Sequence[int]] = 'noise') -> None:
+        super().__init__()
+        if not 0 <= prob <= 1:
+            raise ValueError(f'prob must be in [0, 1], got {prob!r}')
+        if isinstance(max_regions, bool) or not isinstance(max_regions, int) or max_regions < 1:
+            raise ValueError(f'max_regions must be an int >= 1, got {max_regions!r}')
+        for name, (low, high), limit in (('size_range', size_range, 1.),
+                                         ('aspect_range', aspect_range, None)):
+            if not 0 < low <= high or (limit is not None and high > limit):
+                raise ValueError(f'{name} must be (low, high) with 0 < low <= high'
+                                 + (f' <= {limit}' if limit else '') + f', got {(low, high)}')
+        if not 0 <= center_jitter <= 1:
+            raise ValueError(f'center_jitter must be in [0, 1], got {center_jitter!r}')
+        if isinstance(fill, str) and fill not in ('noise', 'mean'):
+            raise ValueError(f"fill must be 'noise', 'mean' or a pixel value, got {fill!r}")
+        self.prob = prob
+        self.max_regions = max_regions
+        self.size_range = tuple(size_range)
+        self.aspect_range = tuple(aspect_range)
+        self.center_jitter = center_jitter
+        self.fill = fill
+
+    def _fill(self, img: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
+        if self.fill == 'noise':
+            return np.random.randint(0, 256, shape).astype(img.dtype)
+        if self.fill == 'mean':
+            return np.broadcast_to(img.reshape(-1, *img.shape[2:]).mean(0), shape).astype(
+                img.dtype)
+        return np.broadcast_to(np.asarray(self.fill, dtype=img.dtype), shape)
+
+    def transform(self, results: Dict) -> Optional[dict]:
+        for key in ('img', 'transformed_keypoints', 'keypoints_visible'):
+            if results.get(key) is None:
+                raise KeyError(f'RandomKeypointErasing needs `{key}`; put it after '
+                               'TopdownAffine in a pipeline that loads keypoints')
+        results['erased_boxes'] = np.zeros((0, 4), np.float32)
+        if np.random.rand() >= self.prob:
+            return results
+        img = results['img']
+        h, w = img.shape[:2]
+        kpts = np.asarray(results['transformed_keypoints'], dtype=np.float32)[..., :2]
+        visible = np.array(results['keypoints_visible'], dtype=np.float32)
+        vis = visible[..., 0] if visible.ndim == 3 else visible
+        candidates = np.argwhere(vis > 0)  # (instance, keypoint) pairs
+        inside = ((kpts[..., 0] >= 0) & (kpts[..., 0] < w) & (kpts[..., 1] >= 0) &
+                  (kpts[..., 1] < h))
+        candidates = [tuple(c) for c in candidates if inside[tuple(c)]]
+        if not candidates:
+            return results
+        img = img.copy()
+        boxes = []
+        for _ in range(np.random.randint(1, self.max_regions + 1)):
+            n, k = candidates[np.random.randint(len(candidates))]
+            side = np.random.uniform(*self.size_range) * min(h, w)
+            aspect = np.exp(np.random.uniform(*np.log(self.aspect_range)))
+            bw, bh = side * np.sqrt(aspect), side / np.sqrt(aspect)
+            cx, cy = kpts[n, k] + np.random.uniform(-1, 1, 2) * self.center_jitter * \
+                np.array([bw, bh])
+            x1, y1 = int(round(max(cx - bw / 2, 0))), int(round(max(cy - bh / 2, 0)))
+            x2, y2 = int(round(min(cx + bw / 2, w))), int(round(min(cy + bh / 2, h)))
+            if x2 <= x1 or y2 <= y1:
+                continue
+            img[y1:y2, x1:x2] = self._fill(img, img[y1:y2, x1:x2].shape)
+            covered = ((kpts[..., 0] >= x1) & (kpts[..., 0] < x2) & (kpts[..., 1] >= y1) &
+                       (kpts[..., 1] < y2))
+            vis[covered] = 0
+            boxes.append((x1, y1, x2, y2))
+        if visible.ndim == 3:
+            visible[..., 0] = vis
+        results['img'] = img
+        results['keypoints_visible'] = visible if visible.ndim == 3 else vis
+        results['erased_boxes'] = np.asarray(boxes, np.float32).reshape(-1, 4)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(prob={self.prob}, max_regions={self.max_regions}, '
+                f'size_range={self.size_range}, aspect_range={self.aspect_range}, '
+                f'center_jitter={self.center_jitter}, fill={self.fill!r})')
