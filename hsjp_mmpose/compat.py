@@ -93,14 +93,16 @@ def checkpoint_safe_globals() -> List[Tuple[Callable, str]]:
 
 def _history_buffer_statistic(owner: Any, name: str) -> Callable:
     """``getattr`` restricted to HistoryBuffer's registered statistics methods."""
-    is_history_buffer = owner is HistoryBuffer or isinstance(owner, HistoryBuffer)
+    # The pickle names HistoryBuffer, which the loader maps to _HistoryBufferData.
+    is_history_buffer = (isinstance(owner, type) and issubclass(owner, HistoryBuffer)) or \
+        isinstance(owner, HistoryBuffer)
     # The table is filled lazily, so the four built-in statistics are named explicitly.
     statistics = {'min', 'max', 'current', 'mean', *HistoryBuffer._statistics_methods}
     if not (is_history_buffer and name in statistics):
         raise pickle.UnpicklingError(
             f'getattr({owner!r}, {name!r}) is not allowed in a checkpoint: only '
             f'HistoryBuffer statistics methods ({sorted(statistics)}) are')
-    return getattr(owner, name)
+    return getattr(HistoryBuffer, name)
 
 
 def _unsafe_checkpoint_message(filename: Any, error: Exception) -> str:
@@ -132,8 +134,11 @@ def _is_refused_global(error: Exception) -> bool:
 
 
 def _first_reason(error: Exception) -> str:
-    """The line of PyTorch's long message that names what was refused."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    """The line of PyTorch's long message that names what was refused (PyTorch's
+    boilerplate about ``weights_only`` left out)."""
+    boilerplate = ('Weights only load failed', 'Please file an issue', 'Check the documentation')
+    lines = [line.strip() for line in str(error).splitlines()
+             if line.strip() and not line.strip().startswith(boilerplate)]
     for line in lines:
         if 'GLOBAL' in line or 'unrecognized' in line or 'Can only' in line:
             return line

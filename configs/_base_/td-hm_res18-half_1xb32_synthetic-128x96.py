@@ -20,7 +20,9 @@ default_hooks = dict(
     checkpoint=dict(interval=10, max_keep_ckpts=1, save_best='coco/AP', rule='greater'))
 # BackboneInitCheckHook reports how many backbone tensors a Pretrained init_cfg loaded
 # (and fails when none matched); without one it only says so.
-custom_hooks = [dict(type='SyncBuffersHook'), dict(type='BackboneInitCheckHook')]
+# NaNLossGuardHook stops on a non-finite loss before a NaN checkpoint is written.
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='BackboneInitCheckHook'),
+                dict(type='NaNLossGuardHook')]
 
 # codec settings
 input_size = (96, 128)

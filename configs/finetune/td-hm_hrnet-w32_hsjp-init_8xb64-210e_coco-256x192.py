@@ -9,7 +9,9 @@
 _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py']
 custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
 # Reports how many backbone tensors the init_cfg loaded, and fails when none matched.
-custom_hooks = [dict(type='SyncBuffersHook'), dict(type='BackboneInitCheckHook')]
+# NaNLossGuardHook stops on a non-finite loss before a NaN checkpoint is written.
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='BackboneInitCheckHook'),
+                dict(type='NaNLossGuardHook')]
 
 hsjp_checkpoint = 'work_dirs/hsjp_hrnet-w32_8xb64-210e_coco-person-256x192/backbone.pth'
 model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=hsjp_checkpoint)))

@@ -13,7 +13,10 @@ custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
 default_hooks = dict(checkpoint=dict(save_best='jigsaw/patch_accuracy', rule='greater'))
 custom_hooks = [
     dict(type='SyncBuffersHook'),
-    # writes <work_dir>/backbone.pth (and backbone_best.pth) for fine-tuning configs
+    # stops on a non-finite loss before a NaN checkpoint is written
+    dict(type='NaNLossGuardHook'),
+    # writes <work_dir>/transfer.pth (all but head.final_layer), backbone.pth and
+    # backbone_best.pth for the fine-tuning configs
     dict(type='ExportBackboneHook', filename='backbone.pth'),
     # shuffled input | ground-truth | predicted reassembly, through the visualizer backends
     dict(type='JigsawVisualizationHook', enable=False, interval=50),

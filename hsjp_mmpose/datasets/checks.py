@@ -365,6 +365,8 @@ _INSTALLED_FLAG = '_hsjp_data_checks'
 
 def _wrap_load_image(original):
     def transform(self, results: dict):
+        if not isinstance(results, dict) or 'img' in results:
+            return original(self, results)  # an image in memory: no file to blame
         try:
             return original(self, results)
         except ImageLoadError:

@@ -5,8 +5,9 @@ budget.
 Each row generates a data set from the ``easy`` level with one or more factors of
 :class:`~hsjp_mmpose.datasets.synthetic_levels.DataLevel` changed (the last row is ``hard``),
 trains the small scratch config on the first ``num_labelled`` people for ``epochs`` and
-reports COCO AP and PCK@0.2 on that data set's validation split, and the share of occluded
-(v=1) keypoints. ``configs/hsjp/README.md`` holds the table.
+reports COCO AP and PCK@0.2 on that data set's own validation split and on one common
+validation split (the ``hard`` level's), and the share of occluded (v=1) keypoints.
+``configs/hsjp/README.md`` holds the table.
 """
 import json
 from pathlib import Path
@@ -47,6 +48,7 @@ def calibrate(work_dir, rows: Sequence[Tuple[str, dict]] = ROWS, num_train: int 
               log: Optional[Callable[[str], None]] = None) -> List[Dict]:
     """Run every row (resuming a half-finished table) and write ``results.md``."""
     runner = ExperimentRunner(work_dir, log=log, name='calibrate')
+    common = runner.data('common_val_hard', 0, num_val, seed=seed + 1000, level='hard')
     out = []
     for i, (name, level) in enumerate(rows):
         data_root = runner.data(f'row{i}', num_train, num_val, seed=seed, level=level)
@@ -55,8 +57,15 @@ def calibrate(work_dir, rows: Sequence[Tuple[str, dict]] = ROWS, num_train: int 
             f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
             f'param_scheduler.1.end={epochs}', f'param_scheduler.1.T_max={epochs}',
             f'randomness.seed={seed}']))
+        if 'common_test' not in run:
+            run['common_test'], _ = runner.test(
+                Arm(f'row{i}_on_common', SCRATCH_CONFIG, coco_data_root_options(common)),
+                run['checkpoint'])
+            runner.save()
         out.append(dict(row=name, level=level, occluded=occluded_share(data_root),
                         ap=run['test'].get('coco/AP'), pck=run['test'].get('PCK'),
+                        common_ap=run['common_test'].get('coco/AP'),
+                        common_pck=run['common_test'].get('PCK'),
                         train_seconds=run['train_seconds']))
     text = format_table(out, num_labelled, epochs, seed)
     (runner.work_dir / 'results.md').write_text(text)
@@ -67,14 +76,20 @@ def calibrate(work_dir, rows: Sequence[Tuple[str, dict]] = ROWS, num_train: int 
 
 def format_table(rows: Sequence[Dict], num_labelled: int, epochs: int, seed: int) -> str:
     lines = [f'Scratch training of the small network on the first {num_labelled} labelled '
-             f'people for {epochs} epochs (seed {seed}); COCO AP (%) and PCK@0.2 on each '
-             'row\'s own validation split by `mim test`.', '',
-             '| data | occluded keypoints (v=1) | AP | PCK@0.2 | train s |',
-             '|---|---|---|---|---|']
+             f'people for {epochs} epochs (seed {seed}); COCO AP (%) and PCK@0.2 by `mim '
+             'test` on each row\'s own validation split and on one common split (300 images '
+             'of the hard level).', '',
+             '| data | occluded keypoints (v=1) | AP, own val | PCK@0.2, own val | '
+             'AP, common hard val | PCK@0.2, common hard val | train s |',
+             '|---|---|---|---|---|---|---|']
+
+    def pck(value):
+        return 'n/a' if value is None else f'{value:.3f}'
+
     for r in rows:
-        pck = 'n/a' if r['pck'] is None else f"{r['pck']:.3f}"
         lines.append(f"| {r['row']} | {100 * r['occluded']:.0f}% | {format_ap(r['ap'])} | "
-                     f"{pck} | {r['train_seconds']:.0f} |")
+                     f"{pck(r['pck'])} | {format_ap(r['common_ap'])} | {pck(r['common_pck'])} "
+                     f"| {r['train_seconds']:.0f} |")
     return '\n'.join(lines) + '\n'
 
 

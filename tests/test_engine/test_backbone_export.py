@@ -81,7 +81,8 @@ def test_extract_accepts_state_dict_and_ddp_prefix():
 
 def test_extract_names_file_and_keys_when_prefix_missing(trained):
     _, src = trained
-    checkpoint = torch.load(src, map_location='cpu', weights_only=True)
+    from mmengine.runner.checkpoint import _load_checkpoint
+    checkpoint = _load_checkpoint(str(src), map_location='cpu')  # mmengine's loader
     with pytest.raises(ValueError) as error:
         extract_backbone_state_dict(checkpoint, prefix='encoder.', source=str(src))
     message = str(error.value)

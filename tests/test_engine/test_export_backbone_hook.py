@@ -76,7 +76,8 @@ def test_writes_backbone_after_training_and_at_best(real_coco_dir, tmp_path):
     best_ckpt = runner.message_hub.get_info('best_ckpt')
     best = torch.load(tmp_path / 'backbone_best.pth', map_location='cpu', weights_only=True)
     assert best['meta']['best_ckpt'] == best_ckpt
-    best_full = torch.load(best_ckpt, map_location='cpu', weights_only=True)['state_dict']
+    from mmengine.runner.checkpoint import _load_checkpoint
+    best_full = _load_checkpoint(str(best_ckpt), map_location='cpu')['state_dict']
     for name, tensor in best['state_dict'].items():
         assert torch.equal(tensor, best_full['backbone.' + name]), name
 

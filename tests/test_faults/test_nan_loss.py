@@ -6,8 +6,6 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmengine.hooks import Hook
-from mmengine.hooks.hook import Hook as BaseHook  # noqa: F401
-from mmengine.registry import HOOKS as MMENGINE_HOOKS  # noqa: F401
 
 from hsjp_mmpose.engine.hooks import NaNLossGuardHook, NonFiniteLossError
 from .conftest import tiny_runner_cfg
@@ -58,7 +56,8 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tiny_coco, tmp_path):
         in message
     assert f'The last good checkpoint, {work_dir / "epoch_1.pth"}, is kept' in message
     assert 'How to mend it: lower the learning rate' in message
-    assert f'--resume {work_dir / "epoch_1.pth"}' in message
+    assert f'then resume from the last good checkpoint (--resume {work_dir / "epoch_1.pth"})' \
+        in message
     # epoch_1.pth is still there, loads and is finite; nothing was saved after the NaN.
     assert sorted(p.name for p in work_dir.glob('*.pth')) == ['epoch_1.pth']
     assert all_finite(load_state(work_dir / 'epoch_1.pth'))

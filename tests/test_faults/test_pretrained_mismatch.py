@@ -104,7 +104,7 @@ def test_backbone_of_other_width_raises_through_runner(tiny_coco, tmp_path):
     with pytest.raises(RuntimeError) as error:
         runner.train()
     message = str(error.value)
-    assert f'model.backbone (ResNet): init_cfg=' in message
+    assert 'model.backbone (ResNet): init_cfg=' in message
     assert f'loaded no tensor from {checkpoint}' in message
     assert 'How to mend it: the names match but 100 of the 120 tensors have other shapes' \
         in message

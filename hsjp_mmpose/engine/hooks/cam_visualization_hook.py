@@ -5,6 +5,7 @@ from typing import Optional, Sequence
 
 import cv2
 import mmengine
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
@@ -61,7 +62,8 @@ class CAMVisualizationHook(Hook):
 
     def after_val_iter(self, runner, batch_idx: int, data_batch: dict = None,
                        outputs: Optional[Sequence] = None) -> None:
-        if self._count >= self.max_images or not outputs:
+        # Files come from the main process only (each rank sees its own shard).
+        if self._count >= self.max_images or not outputs or not is_main_process():
             return
         meta = runner.val_dataloader.dataset.metainfo
         folder = osp.join(runner.work_dir, self.out_dir, f'epoch_{runner.epoch}')

@@ -100,7 +100,7 @@ class NaNLossGuardHook(Hook):
         if last and osp.exists(last):
             kept = (f'The last good checkpoint, {last}, is kept: no checkpoint was saved '
                     'after the loss went non-finite.')
-            resume = f' and resume from it (--resume {last}, or load_from={last!r})'
+            resume = f'; then resume from the last good checkpoint (--resume {last})'
         else:
             kept = ('No checkpoint had been saved yet, and none was saved after the loss '
                     'went non-finite.')
