@@ -38,8 +38,8 @@ def train_with_nan(data_root, work_dir, guard: bool, by_epoch: bool = True):
     cfg = tiny_runner_cfg(data_root, work_dir, max_epochs=2)
     if not by_epoch:
         cfg.default_hooks.checkpoint.update(by_epoch=False, interval=1)
-    if guard:
-        cfg.custom_hooks = list(cfg.custom_hooks) + [dict(type='NaNLossGuardHook')]
+    hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'NaNLossGuardHook']
+    cfg.custom_hooks = hooks + ([dict(type='NaNLossGuardHook')] if guard else [])
     runner = Runner.from_cfg(cfg)
     runner.register_hook(InjectNaNLoss(from_iter=1))  # 8 images, batch 8: epoch 2
     runner.train()

@@ -43,7 +43,7 @@ def test_init_options_load_what_transfer_says(transfer, tmp_path):
 
 @pytest.mark.parametrize('kwargs, match', [
     (dict(jigsaw_grid=(3, 3)), 'rows can be'),
-    (dict(patch_jitter=40), 'patch_jitter'),
+    (dict(patch_jitter=48), 'patch_jitter'),  # cells of 64x48 pixels
     (dict(num_labelled=0), 'num_labelled'),
     (dict(transfer='head'), 'transfer'),
     (dict(data_level='extreme'), 'easy, medium, hard'),
