@@ -64,13 +64,28 @@ def test_pretrain_then_finetune_for_an_iteration(net, gpus_batch, synthetic_coco
     register_all_modules()
     cfg = Config.fromfile(str(finetune))
     cfg.merge_from_dict(_few_image_options(synthetic_coco, tmp_path / 'finetune'))
-    cfg.merge_from_dict({'model.backbone.init_cfg.checkpoint': str(backbone),
-                         'val_evaluator.ann_file': None, 'test_evaluator.ann_file': None})
+    options = {'val_evaluator.ann_file': None, 'test_evaluator.ann_file': None}
+    head_init = cfg.model.head.get('init_cfg')
+    if head_init and any(c['type'] == 'Pretrained' for c in head_init):
+        # the head's deconvolutions transfer too: the whole-network export
+        transfer = pretrain_dir / 'transfer.pth'
+        index = next(i for i, c in enumerate(head_init) if c['type'] == 'Pretrained')
+        options.update({'model.backbone.init_cfg.checkpoint': str(transfer),
+                        f'model.head.init_cfg.{index}.checkpoint': str(transfer)})
+        whole = torch.load(transfer, map_location='cpu', weights_only=True)['state_dict']
+    else:
+        options['model.backbone.init_cfg.checkpoint'] = str(backbone)
+        whole = None
+    cfg.merge_from_dict(options)
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
     loaded = runner.model.backbone.state_dict()
     assert set(exported) == set(loaded)
     for key in exported:
         assert torch.equal(exported[key], loaded[key]), key
+    if whole is not None:
+        head = runner.model.head.state_dict()
+        deconv = {k[len('head.'):]: v for k, v in whole.items() if k.startswith('head.')}
+        assert deconv and all(torch.equal(v, head[k]) for k, v in deconv.items())
     runner.train()
     assert (tmp_path / 'finetune' / 'epoch_1.pth').is_file()

@@ -103,3 +103,27 @@ def test_runner_reuses_finished_arms_and_resumes_stopped_ones(tmp_path):
     fourth = _FakeRunner(tmp_path, log=lambda m: None)
     fourth.run(changed)
     assert '--resume' not in fourth.commands[0]  # other options: trained again, fresh
+
+
+def test_sigterm_stops_the_command_and_its_process_group(tmp_path):
+    """``timeout``, a job scheduler or a cancelled CI job send SIGTERM: the running
+    command (its own session, so Ctrl-C would not reach it) must be stopped too."""
+    import os
+    import signal
+    import threading
+    import time
+    runner = ExperimentRunner(tmp_path, log=lambda msg: None)
+    before = signal.getsignal(signal.SIGTERM)
+    marker = tmp_path / 'child.pid'
+    timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    start = time.time()
+    with pytest.raises(KeyboardInterrupt, match='signal 15'):
+        runner.run_command('sleeper', ['bash', '-c', f'echo $$ > {marker}; sleep 60'])
+    timer.cancel()
+    assert time.time() - start < 30
+    pid = int(marker.read_text())
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the child is gone
+    assert signal.getsignal(signal.SIGTERM) == before  # the old handler is back
