@@ -26,7 +26,6 @@ from typing import Callable, Dict, List, Optional
 from mmengine.config import Config
 
 from hsjp_mmpose.experiments import Arm, ExperimentRunner, format_ap, transform_options
-from hsjp_mmpose.experiments.runner import parse_test_metrics, read_val_scalars  # noqa: F401
 from hsjp_mmpose.utils import coco_data_root_options
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

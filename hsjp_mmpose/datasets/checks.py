@@ -363,6 +363,14 @@ def _warn_degenerate(dataset, boxes: List[DegenerateBox], dropped: bool) -> None
 _INSTALLED_FLAG = '_hsjp_data_checks'
 
 
+def _mark_wrapper(wrapper, original):
+    """Give ``wrapper`` the original's docstring and mark it installed (idempotence)."""
+    wrapper.__wrapped__ = original
+    wrapper.__doc__ = original.__doc__
+    setattr(wrapper, _INSTALLED_FLAG, True)
+    return wrapper
+
+
 def _wrap_load_image(original):
     def transform(self, results: dict):
         if not isinstance(results, dict) or 'img' in results:
@@ -373,10 +381,7 @@ def _wrap_load_image(original):
             raise
         except Exception as error:
             raise image_load_error(results, error) from error
-    transform.__wrapped__ = original
-    transform.__doc__ = original.__doc__
-    setattr(transform, _INSTALLED_FLAG, True)
-    return transform
+    return _mark_wrapper(transform, original)
 
 
 def _wrap_load_annotations(original):
@@ -411,10 +416,7 @@ def _wrap_load_annotations(original):
                 skip = set(degenerate)
                 instance_list = [info for i, info in enumerate(instance_list) if i not in skip]
         return instance_list, image_list
-    _load_annotations.__wrapped__ = original
-    _load_annotations.__doc__ = original.__doc__
-    setattr(_load_annotations, _INSTALLED_FLAG, True)
-    return _load_annotations
+    return _mark_wrapper(_load_annotations, original)
 
 
 def _wrap_load_data_list(original):
@@ -435,10 +437,7 @@ def _wrap_load_data_list(original):
                 'file with annotated people (person_keypoints_*.json for CocoDataset; '
                 'CocoPersonDataset also takes instances_*.json), or relax the filters.')
         return data_list
-    load_data_list.__wrapped__ = original
-    load_data_list.__doc__ = original.__doc__
-    setattr(load_data_list, _INSTALLED_FLAG, True)
-    return load_data_list
+    return _mark_wrapper(load_data_list, original)
 
 
 def install_data_checks() -> None:
