@@ -21,8 +21,11 @@ default_hooks = dict(
 # BackboneInitCheckHook reports how many backbone tensors a Pretrained init_cfg loaded
 # (and fails when none matched); without one it only says so.
 # NaNLossGuardHook stops on a non-finite loss before a NaN checkpoint is written.
+# ConvergenceRecorderHook writes <work_dir>/convergence.json, the validation metrics of
+# every epoch (tools/plot_convergence.py draws them). A config that sets its own
+# custom_hooks replaces this list: add the recorder there too.
 custom_hooks = [dict(type='SyncBuffersHook'), dict(type='BackboneInitCheckHook'),
-                dict(type='NaNLossGuardHook')]
+                dict(type='NaNLossGuardHook'), dict(type='ConvergenceRecorderHook')]
 
 # codec settings
 input_size = (96, 128)

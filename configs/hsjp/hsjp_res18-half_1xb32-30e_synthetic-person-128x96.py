@@ -20,6 +20,8 @@ custom_hooks = [
     dict(type='ExportBackboneHook', filename='backbone.pth'),
     # shuffled input | ground-truth | predicted reassembly, through the visualizer backends
     dict(type='JigsawVisualizationHook', enable=False, interval=50),
+    # <work_dir>/convergence.json: the validation metrics of every epoch
+    dict(type='ConvergenceRecorderHook'),
 ]
 
 # puzzle settings

@@ -5,3 +5,4 @@ from . import checks  # noqa: F401
 from . import transforms  # noqa: F401
 from . import synthetic  # noqa: F401
 from .coco_person import CocoPersonDataset  # noqa: F401
+from .keypoint_3d_datasets import Human36mImageDataset, Keypoint3DCocoDataset  # noqa: F401

@@ -1,2 +1,3 @@
 # Copyright (c) hsjp-mmpose contributors.
 from .jigsaw_accuracy import JigsawAccuracy  # noqa: F401
+from .jigsaw_classification_accuracy import JigsawClassificationAccuracy  # noqa: F401

@@ -39,6 +39,9 @@ class RandomJigsaw(BaseTransform):
     Added Keys:
 
         - jigsaw_permutation (np.int64 (K,))
+        - jigsaw_permutation_index (int): the row of ``jigsaw_permutation`` in the fixed
+          set (:attr:`permutation_set`) with ``permutations=N``, the class label of
+          classic jigsaw classification; -1 with ``permutations='all'``
         - jigsaw_grid (tuple)
 
     Args:
@@ -136,9 +139,16 @@ class RandomJigsaw(BaseTransform):
 
     def sample_permutation(self, rng=np.random) -> np.ndarray:
         """Draw a permutation (int64 (K,)) from ``rng`` (default: the global generator)."""
+        return self.sample_indexed_permutation(rng)[0]
+
+    def sample_indexed_permutation(self, rng=np.random) -> Tuple[np.ndarray, int]:
+        """Draw a permutation (int64 (K,)) and its index in the fixed set (-1 when drawn
+        from all K! permutations), with the same draws from ``rng`` as
+        :meth:`sample_permutation`."""
         if self.permutation_set is None:
-            return rng.permutation(self.num_cells).astype(np.int64)
-        return self.permutation_set[rng.randint(len(self.permutation_set))].copy()
+            return rng.permutation(self.num_cells).astype(np.int64), -1
+        index = int(rng.randint(len(self.permutation_set)))
+        return self.permutation_set[index].copy(), index
 
     def _photometric(self, patch: np.ndarray, rng) -> np.ndarray:
         if patch.ndim == 3 and self.grayscale_prob > 0 and rng.rand() < self.grayscale_prob:
@@ -200,10 +210,11 @@ class RandomJigsaw(BaseTransform):
         if isinstance(results['img'], list):
             raise TypeError('RandomJigsaw handles one image per sample, got a list')
         rng = self.sample_rng(results)
-        permutation = self.sample_permutation(rng)
+        permutation, index = self.sample_indexed_permutation(rng)
         results['img'] = self.shuffle(results['img'], permutation, input_size, rng)
         targets = cell_centers(self.grid, input_size)[permutation]
         results['jigsaw_permutation'] = permutation
+        results['jigsaw_permutation_index'] = index
         results['jigsaw_grid'] = self.grid
         results['transformed_keypoints'] = targets[None].astype(np.float32)
         results['keypoints_visible'] = np.ones((1, self.num_cells), dtype=np.float32)

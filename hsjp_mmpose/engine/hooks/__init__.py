@@ -4,3 +4,4 @@ from .jigsaw_visualization_hook import JigsawVisualizationHook  # noqa: F401
 from .pretrained_load_check_hook import BackboneInitCheckHook  # noqa: F401
 from .cam_visualization_hook import CAMVisualizationHook  # noqa: F401
 from .nan_guard_hook import NaNLossGuardHook, NonFiniteLossError  # noqa: F401
+from .convergence_recorder_hook import ConvergenceRecorderHook  # noqa: F401

@@ -46,7 +46,9 @@ class ExportBackboneHook(Hook):
         transfer_filename (str, optional): Name of the whole-network export; ``None``
             turns it off. Defaults to ``'transfer.pth'``.
         exclude (Sequence[str]): Key prefixes left out of the whole-network export.
-            Defaults to ``('head.final_layer.',)``.
+            Defaults to ``('head.final_layer.',)``. For a head of which nothing transfers
+            (``JigsawClassificationHead``), ``('head.',)``: the file then holds the
+            backbone alone, loaded with ``prefix='backbone.'``.
     """
 
     # After CheckpointHook ('VERY_LOW'), so that its best checkpoint is already written.
@@ -123,10 +125,15 @@ class ExportBackboneHook(Hook):
         if self.transfer_filename:
             dst = osp.join(runner.work_dir, self.transfer_filename)
             state_dict = self._export_model(runner, dst, meta, whole=True)
+            if any(key.startswith('head.') for key in state_dict):
+                how = ("Pretrained inits on the backbone (prefix='backbone.') and the head "
+                       "(prefix='head.')")
+            else:  # e.g. exclude=('head.',) for a head that does not transfer
+                how = ("a Pretrained init on the backbone alone (prefix='backbone.'; the "
+                       "file has no head., so a head init with prefix='head.' would fail)")
             runner.logger.info(
                 f'Exported the whole network except {list(self.exclude)} ({len(state_dict)} '
-                f'tensors) to {dst}; load it with Pretrained inits on the backbone '
-                f"(prefix='backbone.') and the head (prefix='head.')")
+                f'tensors) to {dst}; load it with {how}')
 
     def _export_model(self, runner: Runner, dst: str, meta: dict,
                       whole: bool = False) -> Dict[str, torch.Tensor]:

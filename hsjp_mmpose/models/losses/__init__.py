@@ -1,1 +1,2 @@
 # Copyright (c) hsjp-mmpose contributors.
+from .cross_entropy_loss import CrossEntropyLoss  # noqa: F401
