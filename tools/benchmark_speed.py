@@ -155,7 +155,8 @@ def main(argv=None) -> dict:
         f"HeatmapJigsaw 4x4 {results['codec']['jigsaw_4x4_encode_ms']:.3f} ms per encode: "
         f"ratio {results['codec']['encode_ratio']:.2f} (target <= 1); assignment decode "
         f"{results['codec']['jigsaw_4x4_assignment_decode_ms']:.3f} ms (target < 1 ms)",
-        f"3. train step ({results['train_step']['device']}): supervised {results['train_step']['supervised_step_s']:.3f} s, HSJP "
+        f"3. train step ({results['train_step']['device']}): supervised "
+        f"{results['train_step']['supervised_step_s']:.3f} s, HSJP "
         f"{results['train_step']['hsjp_step_s']:.3f} s: ratio "
         f"{results['train_step']['ratio']:.3f} (target <= 1.02)",
         f"4. mim train iteration {results['mim_train']['mim_train_iteration_s']:.3f} s vs bare "

@@ -138,6 +138,9 @@ class PretrainingBenchmark:
         check_settings(self.settings)
         self.runner = ExperimentRunner(work_dir, log=log, name='pretraining')
         self.work_dir = self.runner.work_dir
+        # a resumed benchmark adds to the time its earlier invocations took
+        self._earlier = dict(seconds=self.runner.extra.get('total_seconds', 0.),
+                             invocations=self.runner.extra.get('invocations', 0))
 
     # ------------------------------------------------------------------ arms
     def _pretrain(self, source: Source, data: Dict[str, Path]) -> Optional[dict]:
@@ -185,13 +188,18 @@ class PretrainingBenchmark:
             row['wall_s'] = round(row['pretrain_s'] + sum(
                 row[t.name]['train_s'] for t in tasks), 1)
             rows.append(row)
-            self.results = dict(settings=asdict(self.settings), table=rows)
-            self.runner.save(extra=self.results)
+            self.runner.save(extra=self._totals(start, settings=asdict(self.settings),
+                                                table=rows))
         add_convergence_epochs(rows, tasks, s.fraction)
-        self.results = dict(settings=asdict(self.settings), table=rows,
-                            total_seconds=round(time.time() - start, 1))
+        self.results = self._totals(start, settings=asdict(self.settings), table=rows)
         self.write_report()
         return self.results
+
+    def _totals(self, start: float, **results) -> dict:
+        """``results`` with the wall time of this and earlier invocations."""
+        return dict(results,
+                    total_seconds=round(self._earlier['seconds'] + time.time() - start, 1),
+                    invocations=self._earlier['invocations'] + 1)
 
     @staticmethod
     def _task_result(run: dict) -> dict:
@@ -213,8 +221,9 @@ class PretrainingBenchmark:
 
 def add_convergence_epochs(rows: List[dict], tasks: Sequence[Task], fraction: float) -> None:
     """Give every row, per task, the first validated epoch at which it came within
-    ``fraction`` of the task's best final score over all sources (one common target, so
-    that a source converging early to a poor score does not look fast)."""
+    ``fraction`` of the task's best final score over all sources (``epochs_to_fraction``:
+    one common target, so that a source converging early to a poor score does not look
+    fast) and of its own best (``epochs_to_own_fraction``: the speed of its own curve)."""
     for task in tasks:
         finals = [row[task.name]['test'].get(task.metric) for row in rows]
         finals = [v for v in finals if v is not None]
@@ -226,6 +235,12 @@ def add_convergence_epochs(rows: List[dict], tasks: Sequence[Task], fraction: fl
             row[task.name]['target'] = best
             row[task.name]['epochs_to_fraction'] = epochs_to_fraction(
                 records, task.metric, fraction, task.higher_is_better, reference=best)
+            row[task.name]['epochs_to_own_fraction'] = epochs_to_fraction(
+                records, task.metric, fraction, task.higher_is_better)
+
+
+def _epochs(value: Optional[int]) -> str:
+    return '-' if value is None else str(value)
 
 
 def _mm(value: Optional[float]) -> str:
@@ -249,33 +264,37 @@ def format_report(results: dict) -> str:
            f"{s['source_max_people']} people each). Scores of the last checkpoint by "
            f"`mim test`; 'epochs to {pct}%': the first validated fine-tuning epoch within "
            f"{pct}% of the task's best final score over all sources (AP >= {pct}% of it; "
-           f"MPJPE <= it / {s['fraction']}); '-': never.", '']
+           f"MPJPE <= it / {s['fraction']}); '-': never; 'own' is the same against the run's "
+           f"own best.", '']
     head = ['source', 'transfer', 'pretrain (s)']
     for t in tasks:
         if t.name == 'pose2d':
-            head += ['2D AP', '2D AP .5', f'2D epochs to {pct}%']
+            head += ['2D AP', '2D AP .5', f'2D epochs to {pct}% (own)']
         else:
-            head += ['3D MPJPE (mm)', '3D P-MPJPE (mm)', f'3D epochs to {pct}%']
+            head += ['3D MPJPE (mm)', '3D P-MPJPE (mm)', f'3D epochs to {pct}% (own)']
     head.append('wall time (s)')
     out += ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for row in results['table']:
         cells = [row['source'], row['transfer'] or '-', f"{row['pretrain_s']:.0f}"]
         for t in tasks:
             r = row[t.name]
-            e = r.get('epochs_to_fraction')
+            e = (f"{_epochs(r.get('epochs_to_fraction'))} "
+                 f"({_epochs(r.get('epochs_to_own_fraction'))})")
             if t.name == 'pose2d':
                 cells += [format_ap(r['test'].get('coco/AP')),
-                          format_ap(r['test'].get('coco/AP .5')), str(e) if e else '-']
+                          format_ap(r['test'].get('coco/AP .5')), e]
             else:
-                cells += [_mm(r['test'].get('MPJPE')), _mm(r['test'].get('P-MPJPE')),
-                          str(e) if e else '-']
+                cells += [_mm(r['test'].get('MPJPE')), _mm(r['test'].get('P-MPJPE')), e]
         cells.append(f"{row['wall_s']:.0f}")
         out.append('| ' + ' | '.join(cells) + ' |')
     out += ['', 'ImageNet initialisation: configs only, not run here (OpenMMLab checkpoints '
             'need internet): ' + ', '.join(f'`{c}`' for c in IMAGENET_CONFIGS) + '.']
     out += ['', *answers(results)]
     if results.get('total_seconds'):
-        out += ['', f"Whole benchmark: {results['total_seconds'] / 60:.1f} min."]
+        runs = results.get('invocations', 1)
+        out += ['', f"Whole benchmark: {results['total_seconds'] / 60:.1f} min"
+                + (f' (over {runs} invocations; a resumed run reuses finished arms).'
+                   if runs > 1 else '.')]
     return '\n'.join(out) + '\n'
 
 
@@ -305,8 +324,12 @@ def answers(results: dict) -> List[str]:
                 continue
             better = a > b if task.higher_is_better else a < b
             fmt = format_ap if task.name == 'pose2d' else _mm
-            lines.append(f"- HSJP {'beats' if better else 'does not beat'} jigsaw "
-                         f'classification on {task.name}: {fmt(a)} vs {fmt(b)}.')
+            if abs(a - b) <= 0.01 * max(abs(a), abs(b)):
+                verdict = 'is level with'  # within 1%: no winner at one seed
+            else:
+                verdict = 'beats' if better else 'does not beat'
+            lines.append(f'- HSJP {verdict} jigsaw classification on {task.name}: '
+                         f'{fmt(a)} vs {fmt(b)}.')
     if 'keypoints-2d' in rows:
         for task in (t for t in TASKS if t.name in results['settings']['tasks']):
             kp = rows['keypoints-2d'][task.name].get('epochs_to_fraction')
@@ -314,10 +337,13 @@ def answers(results: dict) -> List[str]:
                       if n in ('hsjp', 'jigsaw-cls')}
             if kp and others:
                 faster = all(e is None or kp < e for e in others.values())
-                lines.append(f"- keypoints-2d {'converges faster than' if faster else 'does not converge faster than'} "
-                             f'the self-supervised sources on {task.name}: {kp} epochs to '
-                             f'{round(100 * results["settings"]["fraction"])}% vs '
-                             + ', '.join(f'{n} {e}' for n, e in others.items()) + '.')
+                verdict = 'converges faster than' if faster else 'does not converge faster than'
+                pct = round(100 * results['settings']['fraction'])
+                lines.append(
+                    f'- keypoints-2d {verdict} the self-supervised sources on {task.name}: '
+                    f"{kp} epochs to {pct}% of the task's best vs "
+                    + ', '.join(f"{n} {e or 'never'}" for n, e in others.items())
+                    + '.')
     return lines
 
 

@@ -156,7 +156,10 @@ class ExperimentRunner:
         self.extra: dict = {}
         if self.results_file.is_file():
             try:
-                self.runs = json.loads(self.results_file.read_text()).get('runs', {})
+                saved = json.loads(self.results_file.read_text())
+                self.runs = saved.get('runs', {})
+                # what an earlier invocation saved beside the arms (settings, totals)
+                self.extra = {k: v for k, v in saved.items() if k != 'runs'}
             except (ValueError, AttributeError):
                 self.say(f'ignoring unreadable {self.results_file}; arms will run again')
 

@@ -75,20 +75,31 @@ def test_convergence_epochs_use_the_tasks_best_final_score(tmp_path):
     assert rows['keypoints-2d']['pose3d']['epochs_to_fraction'] == 3
     assert rows['hsjp']['pose3d']['epochs_to_fraction'] == 9
     assert rows['jigsaw-cls']['pose3d']['epochs_to_fraction'] is None
+    # against each run's own best: the speed of its own curve
+    assert rows['scratch']['pose2d']['epochs_to_own_fraction'] == 9
+    assert rows['jigsaw-cls']['pose3d']['epochs_to_own_fraction'] == 9
 
 
 def test_report_table_and_answers(tmp_path):
     results = _results(tmp_path)
     text = format_report(results)
-    assert '| keypoints-2d | whole | 10 | 34.0 | 90.0 | 6 | 99.0 | 69.3 | 3 | 30 |' in text
-    assert '| scratch | - | 10 | 20.0 |' in text
+    assert '| keypoints-2d | whole | 10 | 34.0 | 90.0 | 6 (6) | 99.0 | 69.3 | 3 (3) | 30 |' in text
+    assert '| scratch | - | 10 | 20.0 | 90.0 | - (9) |' in text
     lines = answers(results)
     assert '- Best source for pose2d (COCO AP): keypoints-2d (34.0).' in lines
     assert '- Best source for pose3d (MPJPE (mm)): keypoints-2d (99.0).' in lines
     assert any(line.startswith('- HSJP beats jigsaw classification on pose2d') for line in lines)
-    assert any(line.startswith('- keypoints-2d converges faster than the self-supervised '
-                               'sources on pose2d') for line in lines)
+    assert '- keypoints-2d converges faster than the self-supervised sources on pose2d: 6 ' \
+        "epochs to 90% of the task's best vs hsjp 9, jigsaw-cls never." in lines
     assert 'Whole benchmark: 10.0 min.' in text
+
+
+def test_a_tie_within_one_percent_is_called_level(tmp_path):
+    results = _results(tmp_path)
+    rows = {r['source']: r for r in results['table']}
+    rows['jigsaw-cls']['pose3d']['test']['MPJPE'] = 110.5  # hsjp: 110
+    assert '- HSJP is level with jigsaw classification on pose3d: 110.0 vs 110.5.' \
+        in answers(results)
 
 
 def test_plot_has_one_panel_per_task(tmp_path):
