@@ -3,9 +3,9 @@
 from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+from mmpose.codecs import MSRAHeatmap
 from mmpose.codecs.base import BaseKeypointCodec
-from mmpose.codecs.utils import generate_gaussian_heatmaps, get_heatmap_maximum
-from mmpose.codecs.utils.refinement import refine_keypoints
+from mmpose.codecs.utils import get_heatmap_maximum
 from mmpose.registry import KEYPOINT_CODECS
 
 
@@ -107,7 +107,9 @@ class LocationMap3D(BaseKeypointCodec):
         self.sigma = sigma
         self.location_scale = float(location_scale)
         self.root_index = None if root_index is None else check_root_index(root_index)
-        self.scale_factor = (np.array(input_size) / heatmap_size).astype(np.float32)
+        # the 2D part (heatmaps, their weights, 2D decoding) is MMPose's MSRAHeatmap
+        self.heatmap_codec = MSRAHeatmap(input_size=input_size, heatmap_size=heatmap_size,
+                                         sigma=sigma)
 
     def encode(self,
                keypoints: np.ndarray,
@@ -142,11 +144,8 @@ class LocationMap3D(BaseKeypointCodec):
         if lifting_target_visible is None:
             lifting_target_visible = np.ones((1, num_keypoints), dtype=np.float32)
 
-        heatmaps, keypoint_weights = generate_gaussian_heatmaps(
-            heatmap_size=self.heatmap_size,
-            keypoints=keypoints / self.scale_factor,
-            keypoints_visible=keypoints_visible,
-            sigma=self.sigma)
+        encoded = self.heatmap_codec.encode(keypoints, keypoints_visible)
+        heatmaps, keypoint_weights = encoded['heatmaps'], encoded['keypoint_weights']
         visible_3d = np.asarray(lifting_target_visible, dtype=np.float32).reshape(1, -1)
         location_weights = keypoint_weights * (visible_3d > 0)
         return dict(heatmaps=heatmaps,
@@ -184,7 +183,8 @@ class LocationMap3D(BaseKeypointCodec):
         return keypoints[None].astype(np.float32), scores[None]
 
     def decode_keypoints_2d(self, heatmaps: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """2D keypoints in the input image from the heatmaps (as :class:`MSRAHeatmap`).
+        """2D keypoints in the input image from the heatmaps (:class:`MSRAHeatmap`'s
+        decoding).
 
         Args:
             heatmaps (np.ndarray): shape (K, H, W)
@@ -192,6 +192,4 @@ class LocationMap3D(BaseKeypointCodec):
         Returns:
             tuple: keypoints of shape (1, K, 2) in input-image pixels, scores (1, K)
         """
-        keypoints, scores = get_heatmap_maximum(heatmaps)
-        keypoints = refine_keypoints(keypoints[None], heatmaps)
-        return keypoints * self.scale_factor, scores[None]
+        return self.heatmap_codec.decode(heatmaps)
