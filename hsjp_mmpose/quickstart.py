@@ -122,6 +122,15 @@ def schedule_options(epochs: int) -> List[str]:
             f'param_scheduler.1.T_max={epochs}']
 
 
+def finetune_options(data_root: Path, epochs: int, num_labelled: int, val_interval: int,
+                     seed: int) -> List[str]:
+    """Overrides of a fine-tuning arm: its data, the first ``num_labelled`` labelled people,
+    the schedule stretched to ``epochs``, validation every ``val_interval`` epochs, seed."""
+    return coco_data_root_options(data_root) + schedule_options(epochs) + [
+        f'train_dataloader.dataset.indices={num_labelled}',
+        f'train_cfg.val_interval={val_interval}', f'randomness.seed={seed}']
+
+
 class Quickstart:
     """Runs the quickstart in ``work_dir`` and keeps the results.
 
@@ -142,10 +151,8 @@ class Quickstart:
 
     def _finetune(self, name: str, init: str, epochs: int, data_root: Path) -> dict:
         s = self.settings
-        options = coco_data_root_options(data_root) + schedule_options(epochs) + [
-            f'train_dataloader.dataset.indices={s.num_labelled}',
-            f'train_cfg.val_interval={s.val_interval}',
-            f'randomness.seed={s.seed}', *s.extra_finetune_options]
+        options = finetune_options(data_root, epochs, s.num_labelled, s.val_interval,
+                                   s.seed) + list(s.extra_finetune_options)
         if init == 'hsjp':
             options += init_options(Path(self.runner.runs['hsjp_pretrain']['work_dir']),
                                     s.transfer)

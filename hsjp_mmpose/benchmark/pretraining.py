@@ -32,7 +32,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from hsjp_mmpose.experiments import Arm, ExperimentRunner, format_ap
 from hsjp_mmpose.experiments.convergence import epochs_to_fraction, load_convergence
-from hsjp_mmpose.quickstart import init_options, schedule_options
+from hsjp_mmpose.quickstart import finetune_options, init_options, schedule_options
 from hsjp_mmpose.utils import coco_data_root_options
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -157,9 +157,8 @@ class PretrainingBenchmark:
                   data_root: Path) -> dict:
         s = self.settings
         config = CONFIG_DIR / (task.init_config if pretrain else task.scratch_config)
-        options = coco_data_root_options(data_root) + schedule_options(s.finetune_epochs) + [
-            f'train_dataloader.dataset.indices={s.num_labelled}',
-            f'train_cfg.val_interval={s.val_interval}', f'randomness.seed={s.seed}']
+        options = finetune_options(data_root, s.finetune_epochs, s.num_labelled,
+                                   s.val_interval, s.seed)
         if pretrain:
             options += init_options(Path(pretrain['work_dir']), source.transfer, config)
         return self.runner.run(Arm(f'{task.name}_{source.name}', config, options))
