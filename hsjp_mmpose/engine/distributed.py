@@ -36,12 +36,19 @@ editing mmengine's files:
 With CUDA available nothing changes: no CUDA call is made at import time, and each wrapper
 hands over to mmengine's code on the first line.
 
+Every wrapper, with or without CUDA, also registers (once) an ``atexit`` handler that
+calls ``torch.distributed.destroy_process_group()``: neither mmengine's runner nor MMPose's
+``tools/train.py`` destroys the process group, and a gloo process that exits with it alive
+aborts now and then during interpreter shutdown (``terminate called without an active
+exception``, exit code -6; pytorch/pytorch#190489), which fails a finished ``mim train``.
+
 Not handled: SyncBN (``norm_cfg=dict(type='SyncBN')`` or ``sync_bn='torch'``) works on GPUs
 only. In a distributed CPU run PyTorch refuses it when the model is wrapped (``ValueError:
 SyncBatchNorm layers only work with GPU modules``; its forward pass would also refuse CPU
 tensors), so such runs must use ``BN``. A single-process run (``--launcher none``) is not
 affected: mmengine reverts SyncBN to BN there.
 """
+import atexit
 import contextlib
 import functools
 import logging
@@ -77,6 +84,19 @@ def _launch_rank() -> str:
     return '0'
 
 
+def _destroy_process_group() -> None:
+    """Destroy the default process group, if one is alive (the ``atexit`` handler)."""
+    import torch.distributed as torch_dist
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
+
+
+def _destroy_process_group_at_exit() -> None:
+    """Register :func:`_destroy_process_group` to run at interpreter exit (once)."""
+    atexit.unregister(_destroy_process_group)
+    atexit.register(_destroy_process_group)
+
+
 @contextlib.contextmanager
 def _cuda_set_device_skipped() -> Iterator[None]:
     """``torch.cuda.set_device`` does nothing inside the block (CUDA is unavailable there,
@@ -94,6 +114,7 @@ def _cpu_aware_init(init_fn: Callable) -> Callable:
 
     @functools.wraps(init_fn)
     def wrapper(backend, *args, **kwargs):
+        _destroy_process_group_at_exit()
         if not cuda_unavailable():
             return init_fn(backend, *args, **kwargs)
         if backend == 'nccl':

@@ -15,6 +15,8 @@ import json
 import os
 import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -222,3 +224,29 @@ def test_patches_leave_gpu_runs_alone(monkeypatch):
     assert calls[0][0] == 'gloo' and calls[0][1] is not real_set_device
     assert calls[1] == dict(broadcast_buffers=False)
     assert torch.cuda.set_device is real_set_device  # restored after the call
+
+
+def test_process_group_is_destroyed_at_exit(tmp_path):
+    """A gloo process that exits with its process group alive may abort in interpreter
+    shutdown; the plugin's init wrapper registers an ``atexit`` destroy. An earlier
+    ``atexit`` handler runs after the plugin's (last in, first out) and reports whether the
+    group is still alive by then."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    script = tmp_path / 'one_rank.py'
+    script.write_text(
+        'import atexit, torch.distributed as dist\n'
+        'atexit.register(lambda: print("alive at exit:", dist.is_initialized(), flush=True))\n'
+        'import hsjp_mmpose  # noqa: F401\n'
+        'from mmengine.dist import init_dist\n'
+        "init_dist('pytorch', backend='nccl')\n"
+        'print("initialised:", dist.is_initialized(), dist.get_backend(), flush=True)\n')
+    env = dict(os.environ, RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
+               MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), CUDA_VISIBLE_DEVICES='')
+    proc = subprocess.run([sys.executable, str(script)], cwd=str(REPO_ROOT), env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stdout
+    assert 'initialised: True gloo' in proc.stdout, proc.stdout
+    assert 'alive at exit: False' in proc.stdout, proc.stdout
