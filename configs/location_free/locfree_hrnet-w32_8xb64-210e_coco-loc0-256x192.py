@@ -6,6 +6,9 @@ train_pipeline = _base_.train_pipeline
 assert train_pipeline[-2]['type'] == 'SelectLocationLabels'
 train_pipeline[-2] = dict(
     type='SelectLocationLabels', fraction=0.0, seed=_base_.location_seed)
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+# one group only (every instance labelled, or none): a plain shuffle
+train_dataloader = dict(
+    sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True),
+    dataset=dict(pipeline=train_pipeline))
 # without a heatmap loss the CAM peak values are not calibrated: score by presence
 model = dict(head=dict(score_mode='presence'))

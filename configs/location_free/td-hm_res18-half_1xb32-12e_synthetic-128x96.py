@@ -20,4 +20,6 @@ train_pipeline = [
     step for step in _base_.train_pipeline
     if step['type'] not in ('GeneratePresenceLabels', 'SelectLocationLabels')
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(
+    sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True),
+    dataset=dict(pipeline=train_pipeline))

@@ -54,6 +54,28 @@ def test_models_give_cams_of_the_heatmap_size(name, input_shape, cam_shape):
     assert cams.shape == (1, 17, *cam_shape) and logits.shape == (1, 17)
 
 
+@pytest.mark.parametrize('name, sampler', [
+    ('locfree_res18-half_1xb32-12e_synthetic-loc0-128x96.py', 'DefaultSampler'),
+    ('locfree_res18-half_1xb32-12e_synthetic-loc25-128x96.py', 'LocationLabelBalancedSampler'),
+    ('locfree_res18-half_1xb32-12e_synthetic-loc100-128x96.py', 'DefaultSampler'),
+    ('td-hm_res18-half_1xb32-12e_synthetic-128x96.py', 'DefaultSampler'),
+])
+def test_train_sampler_builds_on_the_configs_dataset(name, sampler, synthetic_coco):
+    """The 25% config draws half of each batch from the located instances; the others
+    (one group only, or no SelectLocationLabels at all) shuffle plainly."""
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import DATA_SAMPLERS, DATASETS
+    init_default_scope('mmpose')
+    cfg = Config.fromfile(CONFIG_DIR / name)
+    cfg.train_dataloader.dataset.data_root = f'{synthetic_coco}/'
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    built = DATA_SAMPLERS.build(cfg.train_dataloader.sampler,
+                                default_args=dict(dataset=dataset, seed=0))
+    assert type(built).__name__ == sampler
+    indices = list(built)
+    assert len(indices) == len(dataset) and set(indices) <= set(range(len(dataset)))
+
+
 @pytest.mark.integration
 def test_mim_train_location_free_with_cam_hook(synthetic_coco, tmp_path):
     """One epoch of the 25% config, validation with CocoMetric and PCK, CAM images."""

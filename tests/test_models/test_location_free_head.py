@@ -340,3 +340,54 @@ def test_location_mask_without_flags_uses_samples_with_heatmaps(monkeypatch):
         s.gt_fields.heatmaps = torch.full((K, 16, 12), v)
     expected = (1. + 4. + 9.) / 3
     assert head.loss(_feats(3), samples)['loss_heatmap'].item() == pytest.approx(expected)
+
+
+def test_presence_loss_only_on_weak_samples_when_asked(monkeypatch):
+    """``presence_on_located=False``: the presence BCE is the mean over the samples
+    without location labels; with none of them it is a zero that keeps the graph."""
+    head = _head(presence_on_located=False, part_loss_weight=0.)
+    logits = torch.tensor([[3., -1., 0., 2., 1.], [0., 0., 0., 0., 0.], [-2., 1., 1., 0., 4.]])
+
+    def _forward(feats):
+        return dict(cams=torch.zeros(3, K, 16, 12, requires_grad=True), logits=logits,
+                    part_logits=None)
+
+    monkeypatch.setattr(head, '_forward', _forward)
+    samples = _samples([1, 0, 1])
+    presence = torch.cat([s.gt_instance_labels.keypoint_presence for s in samples])
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    losses = head.loss(_feats(3), samples)
+    assert losses['loss_presence'].item() == pytest.approx(bce(logits[1:2], presence[1:2]).item())
+
+    head.presence_on_located = True  # the paper's loss: every sample
+    assert head.loss(_feats(3), samples)['loss_presence'].item() == pytest.approx(
+        bce(logits, presence).item())
+
+    head.presence_on_located = False
+    located = _samples([1, 1, 1])
+    losses = head.loss(_feats(3), located)
+    assert losses['loss_presence'].item() == 0
+
+
+def test_presence_loss_on_pooled_peaks(monkeypatch):
+    """``presence_loss_input='peaks'``: ``loss_presence`` compares the pooled CAM values
+    (here max pooling) with the labels, e.g. MSE towards a peak of 1 / an all-low map."""
+    head = _head(presence_loss_input='peaks', pooling='topk', topk_ratio=1e-3,
+                 loss_presence=dict(type='MSELoss'), part_loss_weight=0.)
+    cams = torch.zeros(2, K, 16, 12)
+    cams[0, :, 3, 4] = torch.tensor([1., 0.5, 2., 0., 1.])
+    cams[1, :, 7, 7] = 0.25
+
+    def _forward(feats):
+        return dict(cams=cams.clone().requires_grad_(), logits=torch.zeros(2, K),
+                    part_logits=None)
+
+    monkeypatch.setattr(head, '_forward', _forward)
+    samples = _samples([0, 0])
+    presence = torch.cat([s.gt_instance_labels.keypoint_presence for s in samples])
+    peaks = cams.flatten(2).max(-1).values
+    expected = ((peaks - presence)**2).mean()
+    assert head.loss(_feats(2), samples)['loss_presence'].item() == pytest.approx(
+        expected.item())
+    with pytest.raises(ValueError, match='presence_loss_input'):
+        _head(presence_loss_input='cams')

@@ -8,7 +8,7 @@ A heatmap loss on the CAMs of the instances that keep location labels makes it a
 semi-supervised method.
 """
 import math
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -70,8 +70,9 @@ class LocationFreeHead(BaseHead):
     classifier).
 
     Training (:meth:`loss`): multi-label BCE between logits and
-    ``gt_instance_labels.keypoint_presence`` for every instance (and, with a context
-    encoder, on its part maps, weighted ``part_loss_weight``); a heatmap loss between
+    ``gt_instance_labels.keypoint_presence`` for every instance, or with
+    ``presence_on_located=False`` only for those without location labels (and, with a
+    context encoder, on its part maps, weighted ``part_loss_weight``); a heatmap loss between
     CAMs and ``gt_fields.heatmaps`` only for samples whose
     ``gt_instance_labels.has_location_label`` is 1 (all samples with heatmaps when the
     flag is absent). See ``GeneratePresenceLabels`` and ``SelectLocationLabels``. The
@@ -108,6 +109,19 @@ class LocationFreeHead(BaseHead):
             ``KeypointMSELoss(use_target_weight=True)``.
         part_loss_weight (float): Weight of the presence loss on the context encoder's
             part maps. Defaults to 0.5.
+        presence_on_located (bool): Apply the presence losses also to samples that
+            take the heatmap loss. ``False`` keeps them to the weak-only samples: on
+            located ones the BCE on top-k pooled CAMs competes with the heatmap loss
+            and blurs the peaks (see ``configs/location_free/README.md``). Defaults
+            to ``True`` (the paper's loss).
+        presence_loss_input (str): What ``loss_presence`` compares with the presence
+            labels: ``'logits'`` (the paper's BCE on logits) or ``'peaks'``, the pooled
+            CAM values themselves, so that e.g. ``MSELoss`` asks for a peak of 1 where a
+            keypoint is present (the heatmap targets' scale) and 0 everywhere where it is
+            absent, and stops pushing once the peak is there. The part maps' loss is
+            a BCE on their pooled logits either way (``loss_presence`` with
+            ``'logits'``, plain BCE with ``'peaks'``), times ``part_loss_weight``.
+            Defaults to ``'logits'``.
         score_mode (str): Keypoint score: ``'product'`` (peak clipped to [0, 1] times
             presence probability), ``'peak'`` or ``'presence'``. Defaults to
             ``'product'``.
@@ -131,6 +145,8 @@ class LocationFreeHead(BaseHead):
                  loss_heatmap: ConfigType = dict(
                      type='KeypointMSELoss', use_target_weight=True),
                  part_loss_weight: float = 0.5,
+                 presence_on_located: bool = True,
+                 presence_loss_input: str = 'logits',
                  score_mode: str = 'product',
                  decoder: OptConfigType = None,
                  init_cfg: OptConfigType = None) -> None:
@@ -163,6 +179,11 @@ class LocationFreeHead(BaseHead):
         self.topk_ratio = topk_ratio
         self.lse_r = lse_r
         self.part_loss_weight = part_loss_weight
+        self.presence_on_located = presence_on_located
+        if presence_loss_input not in ('logits', 'peaks'):
+            raise ValueError("presence_loss_input must be 'logits' or 'peaks', got "
+                             f'{presence_loss_input!r}')
+        self.presence_loss_input = presence_loss_input
         self.score_mode = score_mode
 
         self.fusion = MultiScaleFeatureFusion([all_channels[i] for i in self.in_index],
@@ -297,6 +318,17 @@ class LocationFreeHead(BaseHead):
                 flags.append('gt_fields' in d and 'heatmaps' in d.gt_fields)
         return torch.tensor(flags, dtype=torch.bool, device=device)
 
+    def _presence_loss(self, scores: Tensor, presence: Tensor, selected: Tensor,
+                       loss_fn: Optional[Callable] = None) -> Tensor:
+        """Presence loss (``loss_presence`` unless ``loss_fn`` is given) over the
+        ``selected`` (B, ) samples; a zero that keeps the graph when none is selected."""
+        loss_fn = loss_fn or self.loss_presence
+        if not selected.any():
+            return scores.sum() * 0.
+        if not selected.all():
+            scores, presence = scores[selected], presence[selected]
+        return loss_fn(scores, presence)
+
     def loss(self, feats: Tuple[Tensor], batch_data_samples: OptSampleList,
              train_cfg: ConfigType = {}) -> dict:
         """Presence BCE on every instance, heatmap loss on those with locations."""
@@ -309,13 +341,18 @@ class LocationFreeHead(BaseHead):
         self._check_one_instance_per_sample(batch_data_samples)
         presence = torch.cat(
             [d.gt_instance_labels.keypoint_presence for d in batch_data_samples]).to(logits)
-        losses = dict(loss_presence=self.loss_presence(logits, presence))
+        located = self._location_flags(batch_data_samples, cams.device)
+        weak = torch.ones_like(located) if self.presence_on_located else ~located
+        scores = logits if self.presence_loss_input == 'logits' else pool_cams(
+            cams, self.pooling, self.topk_ratio, self.lse_r)
+        losses = dict(loss_presence=self._presence_loss(scores, presence, weak))
         if out['part_logits'] is not None and self.part_loss_weight > 0:
             part = pool_cams(out['part_logits'], self.pooling, self.topk_ratio, self.lse_r)
-            losses['loss_part_presence'] = self.part_loss_weight * self.loss_presence(
-                part, presence)
+            part_loss_fn = None if self.presence_loss_input == 'logits' else \
+                F.binary_cross_entropy_with_logits
+            losses['loss_part_presence'] = self.part_loss_weight * self._presence_loss(
+                part, presence, weak, part_loss_fn)
 
-        located = self._location_flags(batch_data_samples, cams.device)
         if located.any():
             idx = located.nonzero(as_tuple=True)[0]
             gt_heatmaps = torch.stack(
