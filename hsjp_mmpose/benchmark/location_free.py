@@ -11,7 +11,7 @@ presence labels can teach) and draws the weak-only arm's CAMs.
 """
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -57,10 +57,10 @@ def arm_options(config: str, data_root, epochs: Optional[int] = None,
     return options
 
 
-def presence_statistics(config: str, data_root, num_samples: int = 500,
-                        seed: int = 0) -> Dict[str, float]:
-    """How often each keypoint is absent (``keypoint_presence == 0``) from a training
-    sample of ``config``'s pipeline: one pass over ``num_samples`` samples."""
+def presence_matrix(config: str, data_root, num_samples: int = 500,
+                    seed: int = 0) -> Tuple[np.ndarray, Dict]:
+    """Presence labels (``num_samples``, K) of ``config``'s training pipeline, one pass,
+    and the dataset's metainfo."""
     from mmengine.registry import init_default_scope
     from mmpose.registry import DATASETS
     init_default_scope('mmpose')
@@ -71,14 +71,39 @@ def presence_statistics(config: str, data_root, num_samples: int = 500,
     state = np.random.get_state()
     np.random.seed(seed)
     try:
-        absent = []
-        for i in range(min(num_samples, len(dataset))):
-            labels = dataset[i]['data_samples'].gt_instance_labels
-            absent.append(1 - np.asarray(labels.keypoint_presence, dtype=np.float64)[0])
+        presence = [
+            np.asarray(dataset[i]['data_samples'].gt_instance_labels.keypoint_presence,
+                       dtype=np.float64)[0]
+            for i in range(min(num_samples, len(dataset)))
+        ]
     finally:
         np.random.set_state(state)
-    names = [dataset.metainfo['keypoint_id2name'][k] for k in range(len(absent[0]))]
-    return dict(zip(names, np.mean(absent, axis=0).round(3).tolist()))
+    return np.stack(presence), dataset.metainfo
+
+
+def absence_rates(presence: np.ndarray, metainfo: Dict) -> Dict[str, float]:
+    """How often each keypoint is absent (presence 0) from a training sample."""
+    names = [metainfo['keypoint_id2name'][k] for k in range(presence.shape[1])]
+    return dict(zip(names, (1 - presence).mean(axis=0).round(3).tolist()))
+
+
+def one_side_rates(presence: np.ndarray, metainfo: Dict) -> Dict[str, float]:
+    """For each left/right pair (from ``flip_indices``): how often exactly one of the two
+    is present, the only samples whose presence labels tell left from right."""
+    names = metainfo['keypoint_id2name']
+    rates = {}
+    for k, j in enumerate(metainfo['flip_indices']):
+        if k < j:
+            pair = names[k].replace('left_', '').replace('right_', '')
+            rates[pair] = round(float((presence[:, k] != presence[:, j]).mean()), 3)
+    return rates
+
+
+def presence_statistics(config: str, data_root, num_samples: int = 500,
+                        seed: int = 0) -> Dict[str, float]:
+    """How often each keypoint is absent (``keypoint_presence == 0``) from a training
+    sample of ``config``'s pipeline: one pass over ``num_samples`` samples."""
+    return absence_rates(*presence_matrix(config, data_root, num_samples, seed))
 
 
 def format_table(rows: Sequence[Dict]) -> str:
@@ -153,7 +178,9 @@ def run_benchmark(work_dir: str, num_train: int = 2000, num_val: int = 300,
         runner.say(f"{arm.name}, {arm.labels} location labels: AP {format_ap(rows[-1]['coco/AP'])}"
                    f"  PCK@0.2 {rows[-1]['PCK']:.3f}")
     weak = next((a for a in arms if a.labels.startswith('0%')), arms[-1])
-    absent = presence_statistics(str(Path(config_dir) / weak.config), data_root, seed=seed)
+    presence, metainfo = presence_matrix(str(Path(config_dir) / weak.config), data_root,
+                                         seed=seed)
+    absent, one_side = absence_rates(presence, metainfo), one_side_rates(presence, metainfo)
     cams = []
     if cam_images:
         from hsjp_mmpose.visualization.cam import render_dataset_cams
@@ -173,9 +200,13 @@ def run_benchmark(work_dir: str, num_train: int = 2000, num_val: int = 300,
         'after half-body crops, truncating shifts and keypoint erasing:', '',
         '| ' + ' | '.join(absent) + ' |', '|' + '---|' * len(absent),
         '| ' + ' | '.join(f'{v:.2f}' for v in absent.values()) + ' |', '',
+        'Share of those samples in which exactly one keypoint of a left/right pair is '
+        'present (the only ones whose presence labels tell left from right):', '',
+        '| ' + ' | '.join(one_side) + ' |', '|' + '---|' * len(one_side),
+        '| ' + ' | '.join(f'{v:.2f}' for v in one_side.values()) + ' |', '',
         *([f'Weak-only CAMs: {", ".join(Path(p).name for p in cams)} in '
            f'{runner.work_dir / "cams"}', ''] if cams else [])])
     (runner.work_dir / 'results.md').write_text(text)
-    runner.save(extra=dict(table=rows, absent=absent))
+    runner.save(extra=dict(table=rows, absent=absent, one_side_present=one_side))
     runner.log(text)
     return rows

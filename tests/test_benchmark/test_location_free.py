@@ -1,9 +1,11 @@
 # Copyright (c) hsjp-mmpose contributors.
+import numpy as np
 import pytest
 from mmengine.config import Config
 
 from hsjp_mmpose.benchmark.location_free import (ARMS, CONFIG_DIR, arm_options, format_table,
-                                                 presence_statistics, summary_lines)
+                                                 one_side_rates, presence_statistics,
+                                                 summary_lines)
 
 
 def _row(name, labels, ap):
@@ -70,3 +72,34 @@ def test_presence_varies_in_training_samples(synthetic_coco):
     assert len(absent) == 17 and all(0 <= v <= 1 for v in absent.values())
     # every keypoint is sometimes taken out of view, none always
     assert min(absent.values()) > 0.05 and max(absent.values()) < 0.9, absent
+
+
+def test_one_side_rates_count_pairs_with_exactly_one_present():
+    metainfo = dict(keypoint_id2name={0: 'nose', 1: 'left_eye', 2: 'right_eye',
+                                      3: 'left_knee', 4: 'right_knee'},
+                    flip_indices=[0, 2, 1, 4, 3])
+    presence = np.array([[1, 1, 0, 1, 1],
+                         [1, 0, 0, 0, 1],
+                         [0, 1, 1, 1, 0],
+                         [1, 0, 1, 1, 1]], dtype=float)
+    assert one_side_rates(presence, metainfo) == {'eye': 0.5, 'knee': 0.5}
+
+
+@pytest.mark.integration
+def test_tiny_benchmark_end_to_end(tmp_path):
+    """All four arms through mim train / mim test on a few generated people, one epoch:
+    the table, the targets' lines, both presence tables and the CAM pictures."""
+    import json
+
+    from hsjp_mmpose.benchmark.location_free import run_benchmark
+    work = tmp_path / 'lf'
+    rows = run_benchmark(str(work), num_train=16, num_val=8, epochs=1, cam_images=1)
+    assert [(r['name'], r['labels']) for r in rows] == [(a.name, a.labels) for a in ARMS]
+    assert all(0 <= r['coco/AP'] <= 1 and 0 <= r['PCK'] <= 1 for r in rows)
+    text = (work / 'results.md').read_text()
+    assert '| HeatmapHead | 100% |' in text and 'weak only: AP' in text
+    assert 'exactly one keypoint of a left/right pair' in text and '| eye | ear |' in text
+    saved = json.loads((work / 'results.json').read_text())
+    assert set(saved['one_side_present']) == {'eye', 'ear', 'shoulder', 'elbow', 'wrist',
+                                              'hip', 'knee', 'ankle'}
+    assert len(list((work / 'cams').iterdir())) == 1
