@@ -131,3 +131,78 @@ class RandomKeypointErasing(BaseTransform):
         return (f'{self.__class__.__name__}(prob={self.prob}, max_regions={self.max_regions}, '
                 f'size_range={self.size_range}, aspect_range={self.aspect_range}, '
                 f'center_jitter={self.center_jitter}, fill={self.fill!r})')
+
+
+@TRANSFORMS.register_module()
+class RandomSideErasing(RandomKeypointErasing):
+    """Erase the model input on one side of a vertical line between a left/right keypoint
+    pair, and mark the keypoints there as not visible.
+
+    ``RandomKeypointErasing`` and truncating crops mostly take both keypoints of a pair out
+    of view together, so presence labels rarely tell left from right. Here a random pair
+    (both visible and inside the input; ``flip_indices`` gives the pairs) is split: the line
+    runs through the midpoint of the two, and one side of it, chosen at random, is erased,
+    so exactly one of the pair (and everything else beyond the line) becomes absent.
+
+    Required Keys:
+
+        - img (model input, (h, w[, C]))
+        - transformed_keypoints (N, K, 2)
+        - keypoints_visible (N, K) or (N, K, 2)
+        - flip_indices (list[int])
+
+    Modified Keys:
+
+        - img
+        - keypoints_visible: 0 for keypoints on the erased side
+
+    Added Keys:
+
+        - erased_boxes (np.ndarray): (M, 4) float32 ``x1, y1, x2, y2`` (one box or none)
+
+    Args:
+        prob (float): probability of erasing a side. Defaults to 0.3.
+        fill (str | int | tuple): See ``RandomKeypointErasing``. Defaults to ``'noise'``.
+    """
+
+    def __init__(self, prob: float = 0.3, fill: Union[str, int, Sequence[int]] = 'noise'):
+        super().__init__(prob=prob, fill=fill)
+
+    def transform(self, results: Dict) -> Optional[dict]:
+        for key in ('img', 'transformed_keypoints', 'keypoints_visible', 'flip_indices'):
+            if results.get(key) is None:
+                raise KeyError(f'RandomSideErasing needs `{key}`; put it after '
+                               'TopdownAffine in a pipeline of a pose dataset')
+        results['erased_boxes'] = np.zeros((0, 4), np.float32)
+        if np.random.rand() >= self.prob:
+            return results
+        img = results['img']
+        h, w = img.shape[:2]
+        kpts = np.asarray(results['transformed_keypoints'], dtype=np.float32)[..., :2]
+        visible = np.array(results['keypoints_visible'], dtype=np.float32)
+        vis = visible[..., 0] if visible.ndim == 3 else visible
+        usable = (vis > 0) & (kpts[..., 0] >= 0) & (kpts[..., 0] < w) & \
+            (kpts[..., 1] >= 0) & (kpts[..., 1] < h)
+        pairs = [(n, k, j) for n in range(len(kpts))
+                 for k, j in enumerate(results['flip_indices'])
+                 if k < j and usable[n, k] and usable[n, j]
+                 and int(kpts[n, k, 0]) != int(kpts[n, j, 0])]
+        if not pairs:
+            return results
+        n, k, j = pairs[np.random.randint(len(pairs))]
+        line = int(round((kpts[n, k, 0] + kpts[n, j, 0]) / 2))
+        x1, x2 = (0, line) if np.random.rand() < 0.5 else (line, w)
+        if x2 <= x1:
+            return results
+        img = img.copy()
+        img[:, x1:x2] = self._fill(img, img[:, x1:x2].shape)
+        vis[(kpts[..., 0] >= x1) & (kpts[..., 0] < x2)] = 0
+        if visible.ndim == 3:
+            visible[..., 0] = vis
+        results['img'] = img
+        results['keypoints_visible'] = visible if visible.ndim == 3 else vis
+        results['erased_boxes'] = np.array([[x1, 0, x2, h]], np.float32)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(prob={self.prob}, fill={self.fill!r})'
