@@ -83,10 +83,12 @@ class RandomKeypointErasing(BaseTransform):
                 img.dtype)
         return np.broadcast_to(np.asarray(self.fill, dtype=img.dtype), shape)
 
+    required_keys: Tuple[str, ...] = ('img', 'transformed_keypoints', 'keypoints_visible')
+
     def transform(self, results: Dict) -> Optional[dict]:
-        for key in ('img', 'transformed_keypoints', 'keypoints_visible'):
+        for key in self.required_keys:
             if results.get(key) is None:
-                raise KeyError(f'RandomKeypointErasing needs `{key}`; put it after '
+                raise KeyError(f'{type(self).__name__} needs `{key}`; put it after '
                                'TopdownAffine in a pipeline that loads keypoints')
         results['erased_boxes'] = np.zeros((0, 4), np.float32)
         if np.random.rand() >= self.prob:
@@ -96,12 +98,29 @@ class RandomKeypointErasing(BaseTransform):
         kpts = np.asarray(results['transformed_keypoints'], dtype=np.float32)[..., :2]
         visible = np.array(results['keypoints_visible'], dtype=np.float32)
         vis = visible[..., 0] if visible.ndim == 3 else visible
-        candidates = np.argwhere(vis > 0)  # (instance, keypoint) pairs
-        inside = ((kpts[..., 0] >= 0) & (kpts[..., 0] < w) & (kpts[..., 1] >= 0) &
-                  (kpts[..., 1] < h))
-        candidates = [tuple(c) for c in candidates if inside[tuple(c)]]
-        if not candidates:
+        usable = (vis > 0) & (kpts[..., 0] >= 0) & (kpts[..., 0] < w) & \
+            (kpts[..., 1] >= 0) & (kpts[..., 1] < h)
+        erased = self._erase(img, kpts, vis, usable, results)
+        if erased is None:
             return results
+        img, boxes = erased
+        if visible.ndim == 3:
+            visible[..., 0] = vis
+        results['img'] = img
+        results['keypoints_visible'] = visible if visible.ndim == 3 else vis
+        results['erased_boxes'] = np.asarray(boxes, np.float32).reshape(-1, 4)
+        return results
+
+    def _erase(self, img: np.ndarray, kpts: np.ndarray, vis: np.ndarray,
+               usable: np.ndarray, results: Dict) -> Optional[Tuple[np.ndarray, list]]:
+        """Erase regions of a copy of ``img`` and zero ``vis`` (N, K) in place for the
+        keypoints under them; ``usable`` (N, K) marks the visible keypoints inside the
+        input. Returns the new image and the ``(x1, y1, x2, y2)`` boxes, or ``None`` to
+        leave ``results`` as they are."""
+        h, w = img.shape[:2]
+        candidates = [tuple(c) for c in np.argwhere(usable)]  # (instance, keypoint) pairs
+        if not candidates:
+            return None
         img = img.copy()
         boxes = []
         for _ in range(np.random.randint(1, self.max_regions + 1)):
@@ -120,12 +139,7 @@ class RandomKeypointErasing(BaseTransform):
                        (kpts[..., 1] < y2))
             vis[covered] = 0
             boxes.append((x1, y1, x2, y2))
-        if visible.ndim == 3:
-            visible[..., 0] = vis
-        results['img'] = img
-        results['keypoints_visible'] = visible if visible.ndim == 3 else vis
-        results['erased_boxes'] = np.asarray(boxes, np.float32).reshape(-1, 4)
-        return results
+        return img, boxes
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, max_regions={self.max_regions}, '
@@ -168,41 +182,26 @@ class RandomSideErasing(RandomKeypointErasing):
     def __init__(self, prob: float = 0.3, fill: Union[str, int, Sequence[int]] = 'noise'):
         super().__init__(prob=prob, fill=fill)
 
-    def transform(self, results: Dict) -> Optional[dict]:
-        for key in ('img', 'transformed_keypoints', 'keypoints_visible', 'flip_indices'):
-            if results.get(key) is None:
-                raise KeyError(f'RandomSideErasing needs `{key}`; put it after '
-                               'TopdownAffine in a pipeline of a pose dataset')
-        results['erased_boxes'] = np.zeros((0, 4), np.float32)
-        if np.random.rand() >= self.prob:
-            return results
-        img = results['img']
-        h, w = img.shape[:2]
-        kpts = np.asarray(results['transformed_keypoints'], dtype=np.float32)[..., :2]
-        visible = np.array(results['keypoints_visible'], dtype=np.float32)
-        vis = visible[..., 0] if visible.ndim == 3 else visible
-        usable = (vis > 0) & (kpts[..., 0] >= 0) & (kpts[..., 0] < w) & \
-            (kpts[..., 1] >= 0) & (kpts[..., 1] < h)
+    required_keys = RandomKeypointErasing.required_keys + ('flip_indices', )
+
+    def _erase(self, img: np.ndarray, kpts: np.ndarray, vis: np.ndarray,
+               usable: np.ndarray, results: Dict) -> Optional[Tuple[np.ndarray, list]]:
+        w = img.shape[1]
         pairs = [(n, k, j) for n in range(len(kpts))
                  for k, j in enumerate(results['flip_indices'])
                  if k < j and usable[n, k] and usable[n, j]
                  and int(kpts[n, k, 0]) != int(kpts[n, j, 0])]
         if not pairs:
-            return results
+            return None
         n, k, j = pairs[np.random.randint(len(pairs))]
         line = int(round((kpts[n, k, 0] + kpts[n, j, 0]) / 2))
         x1, x2 = (0, line) if np.random.rand() < 0.5 else (line, w)
         if x2 <= x1:
-            return results
+            return None
         img = img.copy()
         img[:, x1:x2] = self._fill(img, img[:, x1:x2].shape)
         vis[(kpts[..., 0] >= x1) & (kpts[..., 0] < x2)] = 0
-        if visible.ndim == 3:
-            visible[..., 0] = vis
-        results['img'] = img
-        results['keypoints_visible'] = visible if visible.ndim == 3 else vis
-        results['erased_boxes'] = np.array([[x1, 0, x2, h]], np.float32)
-        return results
+        return img, [(x1, 0, x2, img.shape[0])]
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(prob={self.prob}, fill={self.fill!r})'
