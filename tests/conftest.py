@@ -1,6 +1,7 @@
 # Copyright (c) hsjp-mmpose contributors.
 """Shared fixtures: tiny generated data sets and the real test images."""
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ def synthetic_coco(tmp_path_factory) -> Path:
     Layout: ``images/{train,val}/*.jpg`` and
     ``annotations/person_keypoints_{train,val}.json``.
     """
-    from hsjp_mmpose.datasets.synthetic import generate_synthetic_coco
+    from hsjp_mmpose.synthetic import generate_synthetic_coco
     out = tmp_path_factory.mktemp('synthetic_coco')
     generate_synthetic_coco(out, num_train=24, num_val=8, seed=0)
     return out
@@ -33,3 +34,31 @@ def real_coco_dir() -> Path:
         pytest.skip(f'real COCO test data not found at {path} '
                     '(set HSJP_REAL_DATA to the folder holding coco/)')
     return path
+
+
+@pytest.fixture(scope='session')
+def tiny_coco_source(tmp_path_factory) -> Path:
+    """8 training and 4 validation images of generated people (easy level, seed 0)."""
+    from hsjp_mmpose.synthetic import generate_synthetic_coco
+    out = tmp_path_factory.mktemp('fault_coco')
+    generate_synthetic_coco(out, num_train=8, num_val=4, seed=0, level='easy')
+    return out
+
+
+@pytest.fixture
+def tiny_coco(tiny_coco_source, tmp_path) -> Path:
+    """A copy of :func:`tiny_coco_source` that the test may change."""
+    return Path(shutil.copytree(tiny_coco_source, tmp_path / 'data'))
+
+
+@pytest.fixture
+def mmengine_log():
+    """Records what ``print_log(..., logger='current')`` writes during the test."""
+    from mmengine.logging import MMLogger
+
+    from tests.utils import RecordingHandler
+    logger = MMLogger.get_current_instance()
+    handler = RecordingHandler()
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)

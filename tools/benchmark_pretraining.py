@@ -19,10 +19,10 @@ try:
     import hsjp_mmpose  # noqa: F401
 except ImportError:  # run from a checkout without installing the package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from hsjp_mmpose.benchmark.pretraining import (SOURCE_NAMES, TASK_NAMES,  # noqa: E402
+from hsjp_mmpose.experiments.pretraining import (SOURCE_NAMES, TASK_NAMES,  # noqa: E402
                                                PretrainingBenchmark,
                                                PretrainingBenchmarkSettings, check_settings)
-from hsjp_mmpose.datasets.synthetic_levels import DATA_LEVELS  # noqa: E402
+from hsjp_mmpose.synthetic.levels import DATA_LEVELS  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -15,7 +15,7 @@ try:
     import hsjp_mmpose  # noqa: F401
 except ImportError:  # run from a checkout without installing the package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from hsjp_mmpose.experiments.data_levels import calibrate  # noqa: E402
+from hsjp_mmpose.experiments.calibration import calibrate  # noqa: E402
 
 
 def main(argv=None):

@@ -6,7 +6,7 @@ Example::
     python tools/make_synthetic_coco.py --out data/synthetic --num-train 3000 --num-val 300
 
 writes ``images/{train,val}/*.jpg`` and ``annotations/person_keypoints_{train,val}.json``
-under ``--out`` (see :mod:`hsjp_mmpose.datasets.synthetic` for the format).
+under ``--out`` (see :mod:`hsjp_mmpose.synthetic` for the format).
 """
 import argparse
 import sys
@@ -16,8 +16,8 @@ try:
     import hsjp_mmpose  # noqa: F401
 except ImportError:  # run from a checkout without installing the package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from hsjp_mmpose.datasets.synthetic import generate_synthetic_coco  # noqa: E402
-from hsjp_mmpose.datasets.synthetic_levels import (DATA_LEVELS,  # noqa: E402
+from hsjp_mmpose.synthetic import generate_synthetic_coco  # noqa: E402
+from hsjp_mmpose.synthetic.levels import (DATA_LEVELS,  # noqa: E402
                                                    parse_level_overrides)
 
 
@@ -33,7 +33,7 @@ def parse_args(argv=None):
                         metavar=('W', 'H'), help='image width and height (default 320 256)')
     parser.add_argument('--level', default='hard', choices=sorted(DATA_LEVELS),
                         help='difficulty (default hard): easy for minutes-long CPU runs, hard '
-                             'for long runs; see hsjp_mmpose/datasets/synthetic_levels.py')
+                             'for long runs; see hsjp_mmpose/synthetic/levels.py')
     parser.add_argument('--set', dest='level_options', nargs='+', default=[],
                         metavar='NAME=VALUE',
                         help='change single factors of the level, e.g. --set occluders=1 '

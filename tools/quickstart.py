@@ -5,7 +5,7 @@ Example::
 
     python tools/quickstart.py --work-dir work_dirs/quickstart
 
-See :mod:`hsjp_mmpose.quickstart` for what it runs. About 20 minutes on 2 CPU cores; a
+See :mod:`hsjp_mmpose.experiments.quickstart` for what it runs. About 20 minutes on 2 CPU cores; a
 second run with the same --work-dir resumes where the first stopped.
 """
 import argparse
@@ -16,9 +16,9 @@ try:
     import hsjp_mmpose  # noqa: F401
 except ImportError:  # run from a checkout without installing the package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from hsjp_mmpose.quickstart import (TRANSFERS, Quickstart,  # noqa: E402
+from hsjp_mmpose.experiments.quickstart import (TRANSFERS, Quickstart,  # noqa: E402
                                     QuickstartSettings, check_settings)
-from hsjp_mmpose.datasets.synthetic_levels import DATA_LEVELS  # noqa: E402
+from hsjp_mmpose.synthetic.levels import DATA_LEVELS  # noqa: E402
 
 
 def parse_args(argv=None):

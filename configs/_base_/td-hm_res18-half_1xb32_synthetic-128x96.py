@@ -18,13 +18,13 @@ auto_scale_lr = dict(base_batch_size=32)
 default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=10, max_keep_ckpts=1, save_best='coco/AP', rule='greater'))
-# BackboneInitCheckHook reports how many backbone tensors a Pretrained init_cfg loaded
+# PretrainedInitCheckHook reports how many backbone tensors a Pretrained init_cfg loaded
 # (and fails when none matched); without one it only says so.
 # NaNLossGuardHook stops on a non-finite loss before a NaN checkpoint is written.
 # ConvergenceRecorderHook writes <work_dir>/convergence.json, the validation metrics of
 # every epoch (tools/plot_convergence.py draws them). A config that sets its own
 # custom_hooks replaces this list: add the recorder there too.
-custom_hooks = [dict(type='SyncBuffersHook'), dict(type='BackboneInitCheckHook'),
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='PretrainedInitCheckHook'),
                 dict(type='NaNLossGuardHook'), dict(type='ConvergenceRecorderHook')]
 
 # codec settings

@@ -5,7 +5,7 @@ _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w48_8xb32-2
 custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
 # Reports how many backbone tensors the init_cfg loaded, and fails when none matched.
 # NaNLossGuardHook stops on a non-finite loss before a NaN checkpoint is written.
-custom_hooks = [dict(type='SyncBuffersHook'), dict(type='BackboneInitCheckHook'),
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='PretrainedInitCheckHook'),
                 dict(type='NaNLossGuardHook')]
 
 model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='https://download.openmmlab.com/mmpose/pretrain_models/hrnet_w48-8ef0771d.pth')))

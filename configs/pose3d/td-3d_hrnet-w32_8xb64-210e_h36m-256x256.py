@@ -16,7 +16,7 @@
 _base_ = [
     'mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py']
 custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
-custom_hooks = [dict(type='SyncBuffersHook'), dict(type='BackboneInitCheckHook'),
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='PretrainedInitCheckHook'),
                 dict(type='NaNLossGuardHook'),
                 # <work_dir>/convergence.json: the validation metrics of every epoch
                 dict(type='ConvergenceRecorderHook')]

@@ -8,8 +8,8 @@ from mmpose.codecs.utils import generate_gaussian_heatmaps, get_heatmap_maximum
 from mmpose.registry import KEYPOINT_CODECS
 from scipy.optimize import linear_sum_assignment
 
-from .jigsaw_utils import (cell_centers, check_grid, heatmap_cell_map,
-                           heatmap_to_input_scale)
+from hsjp_mmpose.jigsaw import (cell_centers, check_grid, check_grid_fits_input,
+                                heatmap_cell_map, heatmap_to_input_scale)
 
 
 @KEYPOINT_CODECS.register_module()
@@ -22,9 +22,9 @@ class HeatmapJigsaw(BaseKeypointCodec):
     them to ``transformed_keypoints``.
 
     The heatmap region of a cell is the set of heatmap pixels that
-    :func:`~hsjp_mmpose.codecs.jigsaw_utils.heatmap_cell_map` gives it (``self.cell_map``,
+    :func:`~hsjp_mmpose.jigsaw.geometry.heatmap_cell_map` gives it (``self.cell_map``,
     shape (H, W)): the pixels whose input locations
-    :func:`~hsjp_mmpose.codecs.jigsaw_utils.cell_index` puts in it, the same definition
+    :func:`~hsjp_mmpose.jigsaw.geometry.cell_index` puts in it, the same definition
     argmax decoding and ``JigsawAccuracy`` use. It holds also when the heatmap rows or
     columns do not divide by the grid (e.g. 3 rows on a 32-pixel-high heatmap: rows of
     11, 11 and 10 pixels).
@@ -66,14 +66,12 @@ class HeatmapJigsaw(BaseKeypointCodec):
                  decode_mode: str = 'assignment') -> None:
         super().__init__()
         self.grid = check_grid(grid)
-        for name, size in (('input_size', input_size), ('heatmap_size', heatmap_size)):
-            if (not isinstance(size, (tuple, list)) or len(size) != 2
-                    or not all(isinstance(v, (int, np.integer)) and v > 0 for v in size)):
-                raise ValueError(f'{name} must be (w, h) of positive ints, got {size!r}')
+        check_grid_fits_input(self.grid, input_size)
+        if (not isinstance(heatmap_size, (tuple, list)) or len(heatmap_size) != 2
+                or not all(isinstance(v, (int, np.integer)) and v > 0 for v in heatmap_size)):
+            raise ValueError(f'heatmap_size must be (w, h) of positive ints, got '
+                             f'{heatmap_size!r}')
         rows, cols = self.grid
-        if input_size[0] % cols or input_size[1] % rows:
-            raise ValueError(f'input_size (w, h)={tuple(input_size)} must divide by grid '
-                             f'(rows, cols)={self.grid}: w by {cols} and h by {rows}')
         if heatmap_size[0] < cols or heatmap_size[1] < rows:
             raise ValueError(f'heatmap_size {tuple(heatmap_size)} is smaller than the grid '
                              f'{self.grid}')

@@ -6,8 +6,7 @@ import numpy as np
 from mmpose.datasets.datasets.body import CocoDataset
 from mmpose.registry import DATASETS
 
-from hsjp_mmpose.codecs.jigsaw_utils import check_grid, jigsaw_metainfo
-from . import checks  # noqa: F401  (clear errors for bad files, warnings for bad boxes)
+from hsjp_mmpose.jigsaw import check_grid, jigsaw_metainfo
 
 #: Joints per person in COCO keypoint annotations (placeholders for files without them).
 COCO_NUM_KEYPOINTS = 17
@@ -28,12 +27,12 @@ class CocoPersonDataset(CocoDataset):
     (:func:`jigsaw_metainfo`: names ``patch_k``, identity flip indices, uniform sigmas),
     and each instance carries K placeholder keypoints that ``RandomJigsaw`` overwrites.
 
-    Bad input (see :mod:`hsjp_mmpose.datasets.checks`, which wraps the loading methods
+    Bad input (see :mod:`hsjp_mmpose.patches.data_errors`, which wraps the loading methods
     this class inherits): a missing or malformed ``ann_file`` raises an
-    :class:`~hsjp_mmpose.datasets.checks.AnnotationFileError` naming the file and the
+    :class:`~hsjp_mmpose.patches.data_errors.AnnotationFileError` naming the file and the
     field at fault; degenerate boxes (zero width or height, wholly outside the image, not
     finite) are left out with a warning that names their annotation ids; an image that
-    cannot be read raises an :class:`~hsjp_mmpose.datasets.checks.ImageLoadError` naming
+    cannot be read raises an :class:`~hsjp_mmpose.patches.data_errors.ImageLoadError` naming
     the file and its image and annotation ids.
 
     Args:

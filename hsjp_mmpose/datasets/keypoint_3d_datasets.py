@@ -17,7 +17,6 @@ from mmpose.datasets.datasets.body import CocoDataset
 from mmpose.datasets.datasets.body3d import Human36mDataset
 from mmpose.registry import DATASETS
 
-from . import checks  # noqa: F401  (clear errors for bad files, warnings for bad boxes)
 
 
 def mpjpe_image_name(file_name: str, action: Optional[str] = None,
@@ -42,7 +41,7 @@ def mpjpe_image_name(file_name: str, action: Optional[str] = None,
 class Keypoint3DCocoDataset(CocoDataset):
     """A COCO-style keypoint file whose annotations carry ``keypoints_3d``.
 
-    The generated people (:mod:`hsjp_mmpose.datasets.synthetic`) are the first user:
+    The generated people (:mod:`hsjp_mmpose.synthetic`) are the first user:
     ``keypoints_3d`` is 17 x [X, Y, Z] in mm in the camera frame and each image has
     ``cam_param = {"f": [fx, fy], "c": [cx, cy]}``. Any COCO-style file of that kind works:
     ``keypoints_3d`` may be nested or flat, with 3 values per joint or 4 (the 4th: 3D

@@ -7,7 +7,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmpose.registry import METRICS
 
-from hsjp_mmpose.codecs.jigsaw_utils import check_grid, permutation_from_keypoints
+from hsjp_mmpose.jigsaw import check_grid, permutation_from_keypoints
 
 
 @METRICS.register_module()
@@ -18,7 +18,7 @@ class JigsawAccuracy(BaseMetric):
     The predicted placement of patch ``k`` is the cell that holds predicted keypoint ``k``
     (``pred_instances.keypoints``, mapped back from image to model-input coordinates with
     the sample's ``input_center``, ``input_scale`` and ``input_size``), by
-    :func:`~hsjp_mmpose.codecs.jigsaw_utils.cell_index`: the cell ownership that
+    :func:`~hsjp_mmpose.jigsaw.geometry.cell_index`: the cell ownership that
     ``HeatmapJigsaw`` scores and decodes with, so an argmax-decoded heatmap pixel counts
     for the cell the codec gives it, whatever the heatmap size; the truth is the
     ``jigsaw_permutation`` in the data sample's metainfo, so the pipeline's

@@ -26,7 +26,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from mmengine.config import Config
 
-from hsjp_mmpose.utils import mim_executable
+from hsjp_mmpose.experiments.mim import mim_executable
 
 # Lines of a training log worth echoing as progress.
 _PROGRESS = re.compile(
@@ -215,7 +215,7 @@ class ExperimentRunner:
     def data(self, name: str, num_train: int, num_val: int, seed: int = 0,
              level: Union[str, dict] = 'easy', **kwargs) -> Path:
         """A generated data set under ``data/<name>``, generated once per settings."""
-        from hsjp_mmpose.datasets.synthetic import generate_synthetic_coco
+        from hsjp_mmpose.synthetic import generate_synthetic_coco
         root = self.work_dir / 'data' / name
         stamp = root / 'generated.json'
         wanted = dict(num_train=num_train, num_val=num_val, seed=seed, level=level, **kwargs)

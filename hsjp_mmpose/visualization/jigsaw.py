@@ -1,7 +1,7 @@
 # Copyright (c) hsjp-mmpose contributors.
 """Draw jigsaw puzzles: a shuffled input beside its true and its predicted solution.
 
-Conventions as in :mod:`hsjp_mmpose.codecs.jigsaw_utils`: ``grid = (rows, cols)``, cells
+Conventions as in :mod:`hsjp_mmpose.jigsaw.geometry`: ``grid = (rows, cols)``, cells
 numbered row-major, and ``permutation[k]`` is the cell where the patch from cell ``k`` sits
 in the shuffled image.
 """
@@ -10,7 +10,7 @@ from typing import Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from hsjp_mmpose.codecs.jigsaw_utils import check_grid
+from hsjp_mmpose.jigsaw import check_grid
 
 __all__ = ['reassemble', 'draw_jigsaw_panel']
 

@@ -6,8 +6,9 @@ import pytest
 from mmpose.registry import KEYPOINT_CODECS
 
 import hsjp_mmpose  # noqa: F401
-from hsjp_mmpose.codecs import HeatmapJigsaw, cell_centers, permutation_from_keypoints
-from hsjp_mmpose.codecs.jigsaw_utils import cell_index, heatmap_cell_map
+from hsjp_mmpose.codecs import HeatmapJigsaw
+from hsjp_mmpose.jigsaw import cell_centers, permutation_from_keypoints
+from hsjp_mmpose.jigsaw import cell_index, heatmap_cell_map
 
 # (grid, input_size, heatmap_size) whose heatmap rows and/or columns do not divide by
 # the grid (input sizes must), or whose heatmap pixels fall on cell boundaries only up

@@ -24,7 +24,7 @@ def test_config_builds_a_3d_model(path):
     assert cfg.default_hooks.checkpoint.save_best == 'MPJPE'
     assert cfg.default_hooks.checkpoint.rule == 'less'
     hooks = {hook.type for hook in cfg.custom_hooks}
-    assert {'NaNLossGuardHook', 'BackboneInitCheckHook'} <= hooks
+    assert {'NaNLossGuardHook', 'PretrainedInitCheckHook'} <= hooks
     for pipeline in (cfg.train_pipeline, cfg.val_pipeline):
         assert 'target_img_path' in pipeline[-1].meta_keys
         assert 'GetRootRelativeKeypoints3D' in [step.type for step in pipeline]

@@ -7,12 +7,12 @@ import torch
 
 from hsjp_mmpose.engine.backbone_export import (export_backbone, extract_backbone_state_dict,
                                                 save_backbone_checkpoint)
-from .engine_helpers import build_tiny_model, save_training_checkpoint
+from tests.test_engine.engine_helpers import build_tiny_model, save_training_checkpoint
 
 
 @contextmanager
 def torch_default_allowlist():
-    """Only PyTorch's own ``weights_only`` allowlist (hsjp_mmpose.compat extends it)."""
+    """Only PyTorch's own ``weights_only`` allowlist (hsjp_mmpose.patches.checkpoint_loading extends it)."""
     saved = torch.serialization.get_safe_globals()
     torch.serialization.clear_safe_globals()
     try:
@@ -38,7 +38,7 @@ def test_export_loads_with_plain_weights_only(trained, tmp_path):
     assert list(exported) == list(expected)
 
     with torch_default_allowlist():
-        # The source needs hsjp_mmpose.compat's allowlist; the export does not.
+        # The source needs hsjp_mmpose.patches.checkpoint_loading's allowlist; the export does not.
         with pytest.raises(pickle.UnpicklingError):
             torch.load(src, map_location='cpu', weights_only=True)
         loaded = torch.load(dst, map_location='cpu', weights_only=True)

@@ -4,7 +4,8 @@ import pytest
 from mmpose.registry import METRICS
 
 import hsjp_mmpose  # noqa: F401
-from hsjp_mmpose.codecs import HeatmapJigsaw, cell_centers
+from hsjp_mmpose.codecs import HeatmapJigsaw
+from hsjp_mmpose.jigsaw import cell_centers
 
 GRID, INPUT_SIZE = (2, 3), (96, 64)  # rows, cols; (w, h)
 

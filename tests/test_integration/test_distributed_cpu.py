@@ -2,7 +2,7 @@
 """``mim train mmpose CFG --launcher pytorch --gpus 2`` on the CPU: two processes, gloo.
 
 mmengine 0.10.7 cannot run this without a GPU (``torch.cuda.set_device`` when the process
-group is set up, ``device_ids`` for DistributedDataParallel); ``hsjp_mmpose.engine.distributed``
+group is set up, ``device_ids`` for DistributedDataParallel); ``hsjp_mmpose.patches.cpu_distributed``
 handles both. The run below keeps MMPose's default backend ('nccl'), so the plugin must also
 switch it to 'gloo'.
 
@@ -92,7 +92,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope='module')
 def tiny_coco(tmp_path_factory) -> Path:
-    from hsjp_mmpose.datasets.synthetic import generate_synthetic_coco
+    from hsjp_mmpose.synthetic import generate_synthetic_coco
     out = tmp_path_factory.mktemp('dist_coco')
     generate_synthetic_coco(out, num_train=NUM_TRAIN, num_val=NUM_VAL, seed=0, level='easy')
     return out
@@ -195,7 +195,7 @@ def test_patches_leave_gpu_runs_alone(monkeypatch):
     from mmengine.dist import utils as dist_utils
     from mmengine.model.wrappers.distributed import MMDistributedDataParallel
 
-    from hsjp_mmpose.engine import distributed
+    from hsjp_mmpose.patches import cpu_distributed as distributed
 
     for name in ('_init_dist_pytorch', '_init_dist_slurm', '_init_dist_mpi'):
         assert getattr(getattr(dist_utils, name), '_hsjp_cpu_distributed', False), name

@@ -55,12 +55,12 @@ def test_pretrain_export_then_finetune_loads_backbone(synthetic_coco, tmp_path):
     assert not any(k.startswith('head.final_layer') for k in whole)
 
     finetune_cfg = _tiny_config(tmp_path / 'finetune_tiny.py', FINETUNE, synthetic_coco,
-                                "[dict(type='BackboneInitCheckHook')]")
+                                "[dict(type='PretrainedInitCheckHook')]")
     # the default: the whole network but the head's final layer
     out = run_mim(['train', 'mmpose', finetune_cfg, '--work-dir', finetune_dir,
                    '--cfg-options', f'model.backbone.init_cfg.checkpoint={transfer}',
                    f'model.head.init_cfg.2.checkpoint={transfer}'], timeout=300).stdout
-    assert (f"BackboneInitCheckHook: model.backbone (ResNet): 120/120 tensors loaded "
+    assert (f"PretrainedInitCheckHook: model.backbone (ResNet): 120/120 tensors loaded "
             f"from {transfer} (prefix 'backbone.')") in out, out[-3000:]
     assert (f"model.head (HeatmapHead): 18/20 tensors loaded from {transfer} "
             f"(prefix 'head.')") in out, out[-3000:]
@@ -70,6 +70,6 @@ def test_pretrain_export_then_finetune_loads_backbone(synthetic_coco, tmp_path):
                    '--cfg-options', f'model.backbone.init_cfg.checkpoint={backbone}',
                    'model.backbone.init_cfg.prefix=None', 'model.head.init_cfg=None'],
                   timeout=300).stdout
-    assert (f'BackboneInitCheckHook: model.backbone (ResNet): 120/120 tensors loaded '
+    assert (f'PretrainedInitCheckHook: model.backbone (ResNet): 120/120 tensors loaded '
             f'from {backbone}') in out, out[-3000:]
     assert 'model.head (HeatmapHead)' not in out

@@ -19,7 +19,7 @@ FINETUNE = REPO_ROOT / 'configs/finetune/td-hm_res18-half_jigsaw-cls-init_1xb32-
 @pytest.fixture(scope='module')
 def people_60(tmp_path_factory) -> Path:
     """60 training and 12 validation images of generated people (easy level)."""
-    from hsjp_mmpose.datasets.synthetic import generate_synthetic_coco
+    from hsjp_mmpose.synthetic import generate_synthetic_coco
     out = tmp_path_factory.mktemp('people_60')
     generate_synthetic_coco(out, num_train=60, num_val=12, seed=3, level='easy', workers=1)
     return out
@@ -68,7 +68,7 @@ def test_pretrain_records_exports_backbone_and_finetune_loads_it(people_60, tmp_
     out = run_mim(['train', 'mmpose', finetune_cfg, '--work-dir', finetune_dir,
                    '--cfg-options', f'model.backbone.init_cfg.checkpoint={transfer}'],
                   timeout=600).stdout
-    assert (f"BackboneInitCheckHook: model.backbone (ResNet): 120/120 tensors loaded "
+    assert (f"PretrainedInitCheckHook: model.backbone (ResNet): 120/120 tensors loaded "
             f"from {transfer} (prefix 'backbone.')") in out, out[-3000:]
     assert 'model.head (HeatmapHead)' not in out  # the head starts from its own init
     assert 'coco/AP' in load_convergence(finetune_dir)[0]['metrics']

@@ -5,9 +5,9 @@ quickstart's table. About 1.5 minutes on 2 CPU cores."""
 import pytest
 
 from hsjp_mmpose.experiments import Arm, ExperimentRunner
-from hsjp_mmpose.quickstart import (FINETUNE_CONFIGS, PRETRAIN_CONFIG, init_options,
+from hsjp_mmpose.experiments.quickstart import (FINETUNE_CONFIGS, PRETRAIN_CONFIG, init_options,
                                     jigsaw_options, schedule_options)
-from hsjp_mmpose.utils import coco_data_root_options
+from hsjp_mmpose.experiments.options import coco_data_root_options
 
 pytestmark = pytest.mark.integration
 PATCH_ACCURACY_FLOOR = 0.45  # chance: 0.25 for a 2x2 puzzle

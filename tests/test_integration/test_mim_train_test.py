@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hsjp_mmpose.utils import coco_data_root_options
+from hsjp_mmpose.experiments.options import coco_data_root_options
 from tests.utils import REPO_ROOT, mim_executable, run_mim
 
 pytestmark = pytest.mark.integration

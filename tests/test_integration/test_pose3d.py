@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from hsjp_mmpose.utils import coco_data_root_options
+from hsjp_mmpose.experiments.options import coco_data_root_options
 from tests.utils import REPO_ROOT, run_mim
 
 pytestmark = pytest.mark.integration
@@ -15,7 +15,7 @@ CONFIG = REPO_ROOT / 'configs/pose3d/td-3d_res18-half_scratch_1xb32-30e_syntheti
 @pytest.fixture(scope='module')
 def people_3d(tmp_path_factory):
     """About 60 generated images of simple people: 48 train, 12 val."""
-    from hsjp_mmpose.datasets.synthetic import generate_synthetic_coco
+    from hsjp_mmpose.synthetic import generate_synthetic_coco
     out = tmp_path_factory.mktemp('people_3d')
     generate_synthetic_coco(out, num_train=48, num_val=12, seed=0, level='easy')
     return out

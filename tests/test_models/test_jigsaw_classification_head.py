@@ -6,8 +6,8 @@ from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 
 import hsjp_mmpose  # noqa: F401
-from hsjp_mmpose.codecs import cell_centers
-from hsjp_mmpose.datasets.transforms.jigsaw_permutations import maximal_hamming_permutations
+from hsjp_mmpose.jigsaw import cell_centers
+from hsjp_mmpose.jigsaw import maximal_hamming_permutations
 from hsjp_mmpose.models.heads import JigsawClassificationHead
 
 GRID, INPUT_SIZE, N = (2, 2), (96, 128), 24

@@ -5,7 +5,7 @@ import sys
 import pytest
 import torch
 
-from ..test_engine.engine_helpers import build_tiny_model, save_training_checkpoint
+from tests.test_engine.engine_helpers import build_tiny_model, save_training_checkpoint
 from ..utils import REPO_ROOT, run_command
 
 SCRIPT = REPO_ROOT / 'tools' / 'extract_backbone.py'

@@ -6,8 +6,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpose.registry import TRANSFORMS
 
-from hsjp_mmpose.codecs.jigsaw_utils import cell_centers, check_grid
-from .jigsaw_permutations import maximal_hamming_permutations
+from hsjp_mmpose.jigsaw import (cell_centers, check_grid, check_grid_fits_input,
+                                maximal_hamming_permutations)
 
 
 @TRANSFORMS.register_module()
@@ -108,14 +108,8 @@ class RandomJigsaw(BaseTransform):
             self.input_size = self._check_input_size(input_size)
 
     def _check_input_size(self, input_size: Sequence[int]) -> Tuple[int, int]:
-        if (not isinstance(input_size, (tuple, list)) or len(input_size) != 2
-                or not all(isinstance(v, (int, np.integer)) and v > 0 for v in input_size)):
-            raise ValueError(f'input_size must be (w, h) of positive ints, got {input_size!r}')
-        w, h = int(input_size[0]), int(input_size[1])
+        w, h = check_grid_fits_input(self.grid, input_size)
         rows, cols = self.grid
-        if w % cols or h % rows:
-            raise ValueError(f'input_size (w, h)={(w, h)} must divide by grid '
-                             f'(rows, cols)={self.grid}: w by {cols} and h by {rows}')
         jitter_h, jitter_w = self._jitter_pixels(h // rows, w // cols)
         if jitter_h >= h // rows or jitter_w >= w // cols:
             raise ValueError(f'patch_jitter={self.patch_jitter!r} leaves no patch in cells of '

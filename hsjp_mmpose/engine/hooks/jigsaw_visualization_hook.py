@@ -7,7 +7,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from hsjp_mmpose.codecs.jigsaw_utils import check_grid, permutation_from_keypoints
+from hsjp_mmpose.jigsaw import check_grid, permutation_from_keypoints
 from hsjp_mmpose.visualization.jigsaw import draw_jigsaw_panel
 from mmpose.registry import HOOKS
 from mmpose.structures import PoseDataSample

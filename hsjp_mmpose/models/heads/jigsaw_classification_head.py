@@ -12,8 +12,8 @@ from mmpose.registry import MODELS
 from mmpose.utils.typing import ConfigType, Features, OptConfigType, OptSampleList, Predictions
 from torch import Tensor, nn
 
-from hsjp_mmpose.codecs.jigsaw_utils import cell_centers, check_grid
-from hsjp_mmpose.datasets.transforms.jigsaw_permutations import maximal_hamming_permutations
+from hsjp_mmpose.jigsaw import cell_centers, check_grid
+from hsjp_mmpose.jigsaw import maximal_hamming_permutations
 
 #: The metainfo key that holds a sample's class: the index of its permutation in the set.
 LABEL_KEY = 'jigsaw_permutation_index'

@@ -14,7 +14,7 @@ env_cfg = dict(dist_cfg=dict(backend='nccl'))
 
 custom_hooks = [
     dict(type='SyncBuffersHook'),
-    dict(type='BackboneInitCheckHook'),
+    dict(type='PretrainedInitCheckHook'),
     # a file-writing hook of the plugin (rank 0 only): backbone.pth and transfer.pth
     dict(type='ExportBackboneHook', filename='backbone.pth'),
     dict(type='DistributedProbeHook', out_dir='dist_probe'),

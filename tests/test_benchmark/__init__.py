@@ -1,1 +1,0 @@
-# Copyright (c) hsjp-mmpose contributors.
