@@ -3,8 +3,7 @@
 # input 128x96 (h x w), heatmaps 32x24. Trains on 2 CPU cores in minutes. The fine-tuning
 # configs in configs/finetune/ and the HSJP pretraining config in configs/hsjp/ build on it;
 # only the backbone's init_cfg (or the pretext target) differs between them.
-_base_ = ['mmpose::_base_/default_runtime.py']
-custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
+_base_ = ['mmpose::_base_/default_runtime.py', './plugin_runtime.py']
 
 # runtime
 train_cfg = dict(max_epochs=30, val_interval=1)
@@ -18,14 +17,10 @@ auto_scale_lr = dict(base_batch_size=32)
 default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=10, max_keep_ckpts=1, save_best='coco/AP', rule='greater'))
-# PretrainedInitCheckHook reports how many backbone tensors a Pretrained init_cfg loaded
-# (and fails when none matched); without one it only says so.
-# NaNLossGuardHook stops on a non-finite loss before a NaN checkpoint is written.
-# ConvergenceRecorderHook writes <work_dir>/convergence.json, the validation metrics of
-# every epoch (tools/plot_convergence.py draws them). A config that sets its own
-# custom_hooks replaces this list: add the recorder there too.
-custom_hooks = [dict(type='SyncBuffersHook'), dict(type='PretrainedInitCheckHook'),
-                dict(type='NaNLossGuardHook'), dict(type='ConvergenceRecorderHook')]
+# The init check and NaN guard (plugin_runtime.py), and ConvergenceRecorderHook:
+# <work_dir>/convergence.json, the validation metrics of every epoch. A config that sets
+# its own custom_hooks replaces this list: add the recorder there too.
+custom_hooks = _base_.train_hooks + [dict(type='ConvergenceRecorderHook')]
 
 # codec settings
 input_size = (96, 128)

@@ -1,17 +1,12 @@
 # HRNet-W48 pose estimation on COCO, backbone initialised from HSJP pretraining
-# (configs/hsjp/hsjp_hrnet-w48_8xb32-210e_coco-person-256x192.py writes backbone.pth, a backbone-only checkpoint,
-# so no prefix). Point it at your run with
+# (configs/hsjp/hsjp_hrnet-w48_8xb32-210e_coco-person-256x192.py writes backbone.pth, a
+# backbone-only checkpoint, so no prefix). Point it at your run with
 # --cfg-options model.backbone.init_cfg.checkpoint=<work_dir>/backbone.pth
 # MMPose's HRNet head is the final 1x1 layer alone, so the backbone is all of the network
 # that transfers from the puzzle task (the paper's "all but the last layer").
-# Schedule, data and head are MMPose's td-hm_hrnet-w48_8xb32-210e_coco-256x192.py; the hsjp-init, scratch and
-# imagenet-init variants differ only in the backbone's init_cfg, so they compare.
-_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w48_8xb32-210e_coco-256x192.py']
-custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
-# Reports how many backbone tensors the init_cfg loaded, and fails when none matched.
-# NaNLossGuardHook stops on a non-finite loss before a NaN checkpoint is written.
-custom_hooks = [dict(type='SyncBuffersHook'), dict(type='PretrainedInitCheckHook'),
-                dict(type='NaNLossGuardHook')]
+# Everything else is inherited from the imagenet-init config (MMPose's recipe and the
+# plugin's hooks): the three variants differ only in the backbone's init_cfg, so they compare.
+_base_ = ['./td-hm_hrnet-w48_imagenet-init_8xb32-210e_coco-256x192.py']
 
 hsjp_checkpoint = 'work_dirs/hsjp_hrnet-w48_8xb32-210e_coco-person-256x192/backbone.pth'
 model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=hsjp_checkpoint)))

@@ -1,11 +1,9 @@
 # HRNet-W48 pose estimation on COCO from ImageNet weights (MMPose's own recipe).
-# Schedule, data and head are MMPose's td-hm_hrnet-w48_8xb32-210e_coco-256x192.py; the hsjp-init, scratch and
-# imagenet-init variants differ only in the backbone's init_cfg, so they compare.
-_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w48_8xb32-210e_coco-256x192.py']
-custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
-# Reports how many backbone tensors the init_cfg loaded, and fails when none matched.
-# NaNLossGuardHook stops on a non-finite loss before a NaN checkpoint is written.
-custom_hooks = [dict(type='SyncBuffersHook'), dict(type='PretrainedInitCheckHook'),
-                dict(type='NaNLossGuardHook')]
+# Schedule, data and head are MMPose's td-hm_hrnet-w48_8xb32-210e_coco-256x192.py,
+# with the plugin's hooks; the scratch and hsjp-init variants inherit this config and change
+# only the backbone's init_cfg, so the three compare.
+_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w48_8xb32-210e_coco-256x192.py',
+          '../_base_/plugin_runtime.py']
+custom_hooks = _base_.train_hooks  # init check, NaN guard
 
 model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='https://download.openmmlab.com/mmpose/pretrain_models/hrnet_w48-8ef0771d.pth')))

@@ -5,14 +5,9 @@
 #   --cfg-options model.backbone.init_cfg.checkpoint=<work_dir>/transfer.pth \
 #                 model.head.init_cfg.2.checkpoint=<work_dir>/transfer.pth
 # Backbone only: add model.head.init_cfg=None.
-# Schedule, data and head are MMPose's td-hm_res50_8xb64-210e_coco-256x192.py; the hsjp-init,
+# Everything else is the imagenet-init config's (MMPose's recipe), inherited: the hsjp-init,
 # scratch and imagenet-init variants differ only in their init_cfg, so they compare.
-_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_res50_8xb64-210e_coco-256x192.py']
-custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
-# Reports how many tensors each Pretrained init_cfg loaded, and fails when none matched.
-# NaNLossGuardHook stops on a non-finite loss before a NaN checkpoint is written.
-custom_hooks = [dict(type='SyncBuffersHook'), dict(type='PretrainedInitCheckHook'),
-                dict(type='NaNLossGuardHook')]
+_base_ = ['./td-hm_res50_imagenet-init_8xb64-210e_coco-256x192.py']
 
 hsjp_checkpoint = 'work_dirs/hsjp_res50_8xb64-210e_coco-person-256x192/transfer.pth'
 model = dict(

@@ -7,22 +7,16 @@
 # backbone_best.pth at the best jigsaw accuracy) for configs/finetune/.
 # Schedule, optimiser and model are those of MMPose's td-hm_hrnet-w32_8xb64-210e_coco-256x192.
 _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py',
-          '../_base_/jigsaw_meta_keys.py']
-custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
+          '../_base_/plugin_runtime.py', '../_base_/hsjp_pretraining.py']
 
 default_hooks = dict(checkpoint=dict(save_best='jigsaw/patch_accuracy', rule='greater'))
-custom_hooks = [
-    dict(type='SyncBuffersHook'),
-    # stops on a non-finite loss before a NaN checkpoint is written
-    dict(type='NaNLossGuardHook'),
-    # writes <work_dir>/transfer.pth (all but head.final_layer), backbone.pth and
-    # backbone_best.pth for the fine-tuning configs
-    dict(type='ExportBackboneHook', filename='backbone.pth'),
-    # shuffled input | ground-truth | predicted reassembly, through the visualizer backends
-    dict(type='JigsawVisualizationHook', enable=False, interval=50),
-]
+# NaN guard and backbone export (plugin_runtime.py); shuffled input | ground-truth |
+# predicted reassembly, through the visualizer backends
+custom_hooks = _base_.pretrain_hooks + [
+    dict(type='JigsawVisualizationHook', enable=False, interval=50)]
 
-# puzzle settings
+# puzzle settings: the grid is stated here only; the datasets read it from RandomJigsaw,
+# JigsawAccuracy and JigsawVisualizationHook from the samples RandomJigsaw packs
 jigsaw_grid = (4, 3)  # (rows, cols); must divide input_size
 input_size = (192, 256)
 codec = dict(type='HeatmapJigsaw', input_size=input_size, heatmap_size=(48, 64),
@@ -44,30 +38,23 @@ data_root = 'data/coco/'
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
-    dict(type='RandomFlip', direction='horizontal'),  # before the shuffle
-    # Scale and shift jitter but no rotation (MMPose's recipe rotates up to 80 degrees): a
-    # rotated crop has black wedges and borders in its corners, which give corner cells
-    # away. The small synthetic config does the same.
-    dict(type='RandomBBoxTransform', rotate_prob=0.),
+    *_base_.hsjp_augmentation,  # flip, scale and shift; no rotation
     dict(type='TopdownAffine', input_size=input_size),
-    dict(jigsaw, color_jitter=0.2, grayscale_prob=0.2),
+    dict(jigsaw, **_base_.hsjp_train_puzzle),
     dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys={{_base_.jigsaw_meta_keys}}),
+    dict(type='PackPoseInputs', meta_keys=_base_.jigsaw_meta_keys),
 ]
 val_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
     dict(type='TopdownAffine', input_size=input_size),
-    # the same puzzle for a sample in every epoch and run: save_best and mim test compare
-    # like with like
-    dict(jigsaw, per_sample_seed=True),
-    dict(type='PackPoseInputs', meta_keys={{_base_.jigsaw_meta_keys}}),
+    dict(jigsaw, **_base_.hsjp_val_puzzle),
+    dict(type='PackPoseInputs', meta_keys=_base_.jigsaw_meta_keys),
 ]
 train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        jigsaw_grid=jigsaw_grid,
         min_bbox_size=32,
         ann_file='annotations/person_keypoints_train2017.json',
         data_prefix=dict(img='train2017/'),
@@ -76,12 +63,11 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        jigsaw_grid=jigsaw_grid,
         min_bbox_size=32,
         ann_file='annotations/person_keypoints_val2017.json',
         bbox_file=None,  # ground-truth person boxes
         data_prefix=dict(img='val2017/'),
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(_delete_=True, type='JigsawAccuracy', grid=jigsaw_grid)
+val_evaluator = dict(_delete_=True, type='JigsawAccuracy')
 test_evaluator = val_evaluator

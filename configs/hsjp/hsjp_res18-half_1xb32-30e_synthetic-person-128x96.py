@@ -6,25 +6,18 @@
 # epoch, while a 4x3 one (12 heatmaps on 8x8-pixel cells) stayed at chance for 3 epochs;
 # use a finer grid (e.g. the quickstart's --grid 4 3) with longer schedules.
 _base_ = ['../_base_/td-hm_res18-half_1xb32_synthetic-128x96.py',
-          '../_base_/jigsaw_meta_keys.py']
+          '../_base_/hsjp_pretraining.py']
 
-default_hooks = dict(
-    checkpoint=dict(interval=10, max_keep_ckpts=1, save_best='jigsaw/patch_accuracy',
-                    rule='greater'))
-custom_hooks = [
-    dict(type='SyncBuffersHook'),
-    # stops on a non-finite loss before a NaN checkpoint is written
-    dict(type='NaNLossGuardHook'),
-    # writes <work_dir>/transfer.pth (all but head.final_layer), backbone.pth and
-    # backbone_best.pth for the fine-tuning configs
-    dict(type='ExportBackboneHook', filename='backbone.pth'),
-    # shuffled input | ground-truth | predicted reassembly, through the visualizer backends
+default_hooks = dict(checkpoint=dict(save_best='jigsaw/patch_accuracy', rule='greater'))
+# NaN guard and backbone export (plugin_runtime.py); shuffled input | ground-truth |
+# predicted reassembly, through the visualizer backends; <work_dir>/convergence.json
+custom_hooks = _base_.pretrain_hooks + [
     dict(type='JigsawVisualizationHook', enable=False, interval=50),
-    # <work_dir>/convergence.json: the validation metrics of every epoch
     dict(type='ConvergenceRecorderHook'),
 ]
 
-# puzzle settings
+# puzzle settings: the grid is stated here only; the datasets read it from RandomJigsaw,
+# JigsawAccuracy and JigsawVisualizationHook from the samples RandomJigsaw packs
 jigsaw_grid = (2, 2)  # (rows, cols); must divide input_size
 input_size = (96, 128)
 codec = dict(type='HeatmapJigsaw', input_size=input_size, heatmap_size=(24, 32),
@@ -40,30 +33,23 @@ dataset_type = 'CocoPersonDataset'
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
-    dict(type='RandomFlip', direction='horizontal'),  # before the shuffle
-    # No rotation: a rotated crop has black wedges in its corners that give corner cells
-    # away (the full-size COCO configs do the same).
-    dict(type='RandomBBoxTransform', rotate_prob=0.),
+    *_base_.hsjp_augmentation,  # flip, scale and shift; no rotation
     dict(type='TopdownAffine', input_size=input_size),
-    dict(jigsaw, color_jitter=0.2, grayscale_prob=0.2),
+    dict(jigsaw, **_base_.hsjp_train_puzzle),
     dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys={{_base_.jigsaw_meta_keys}}),
+    dict(type='PackPoseInputs', meta_keys=_base_.jigsaw_meta_keys),
 ]
 val_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
     dict(type='TopdownAffine', input_size=input_size),
-    # the same puzzle for a sample in every epoch and run: save_best and mim test compare
-    # like with like
-    dict(jigsaw, per_sample_seed=True),
-    dict(type='PackPoseInputs', meta_keys={{_base_.jigsaw_meta_keys}}),
+    dict(jigsaw, **_base_.hsjp_val_puzzle),
+    dict(type='PackPoseInputs', meta_keys=_base_.jigsaw_meta_keys),
 ]
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, jigsaw_grid=jigsaw_grid, min_bbox_size=16,
-                 pipeline=train_pipeline))
+    dataset=dict(type=dataset_type, min_bbox_size=16, pipeline=train_pipeline))
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, jigsaw_grid=jigsaw_grid, min_bbox_size=16,
-                 pipeline=val_pipeline))
+    dataset=dict(type=dataset_type, min_bbox_size=16, pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(_delete_=True, type='JigsawAccuracy', grid=jigsaw_grid)
+val_evaluator = dict(_delete_=True, type='JigsawAccuracy')
 test_evaluator = val_evaluator

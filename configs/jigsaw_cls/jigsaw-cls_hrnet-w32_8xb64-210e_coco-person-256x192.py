@@ -16,19 +16,15 @@ _base_ = ['../hsjp/hsjp_hrnet-w32_8xb64-210e_coco-person-256x192.py']
 # HSJP draws from all 12!. (Set num_permutations=100 for the smaller classic variant.)
 num_permutations = 1000
 permutation_seed = 0
-jigsaw_grid = _base_.jigsaw_grid
 jigsaw = dict(_base_.jigsaw, permutations=num_permutations, permutation_seed=permutation_seed)
 
 default_hooks = dict(checkpoint=dict(save_best='jigsaw-cls/top1', rule='greater'))
+# HSJP's hooks (with JigsawVisualizationHook), but the classifier does not transfer:
+# transfer.pth (and backbone.pth, backbone_best.pth) hold the backbone alone.
 custom_hooks = [
-    dict(type='SyncBuffersHook'),
-    dict(type='NaNLossGuardHook'),
-    # The classifier does not transfer: transfer.pth (and backbone.pth, backbone_best.pth)
-    # hold the backbone alone.
-    dict(type='ExportBackboneHook', filename='backbone.pth', exclude=('head.', )),
-    dict(type='JigsawVisualizationHook', enable=False, interval=50),
-    dict(type='ConvergenceRecorderHook'),
-]
+    dict(hook, exclude=('head.', )) if hook['type'] == 'ExportBackboneHook' else hook
+    for hook in _base_.custom_hooks
+] + [dict(type='ConvergenceRecorderHook')]
 
 model = dict(
     head=dict(
@@ -36,7 +32,7 @@ model = dict(
         type='JigsawClassificationHead',
         in_channels=32,  # HRNet-W32's highest-resolution branch (stride 4: 64x48)
         num_permutations=num_permutations,
-        grid=jigsaw_grid,
+        grid=_base_.jigsaw_grid,  # the puzzle's, stated in the HSJP config
         permutation_seed=permutation_seed,
         # one average per puzzle cell (12 x 32 features): a global average of 32 channels
         # would leave the classifier too little to tell 1000 classes apart
@@ -63,5 +59,5 @@ test_dataloader = val_dataloader
 # top-1/top-5 of the classifier, and the patch accuracy of its predicted permutation
 # (comparable with HSJP's jigsaw/patch_accuracy)
 val_evaluator = [dict(type='JigsawClassificationAccuracy', topk=(1, 5)),
-                 dict(type='JigsawAccuracy', grid=jigsaw_grid)]
+                 dict(type='JigsawAccuracy')]
 test_evaluator = val_evaluator

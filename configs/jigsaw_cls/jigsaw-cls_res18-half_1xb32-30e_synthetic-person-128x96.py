@@ -14,19 +14,14 @@ _base_ = ['../hsjp/hsjp_res18-half_1xb32-30e_synthetic-person-128x96.py']
 # (For a 3x3 grid Noroozi & Favaro choose N = 100 to 1000 of the 9! permutations.)
 num_permutations = 24
 permutation_seed = 0
-jigsaw_grid = _base_.jigsaw_grid
 jigsaw = dict(_base_.jigsaw, permutations=num_permutations, permutation_seed=permutation_seed)
 
 default_hooks = dict(checkpoint=dict(save_best='jigsaw-cls/top1', rule='greater'))
+# HSJP's hooks (with JigsawVisualizationHook), but the classifier does not transfer:
+# transfer.pth (and backbone.pth, backbone_best.pth) hold the backbone alone.
 custom_hooks = [
-    dict(type='SyncBuffersHook'),
-    dict(type='NaNLossGuardHook'),
-    # The classifier does not transfer: transfer.pth (and backbone.pth, backbone_best.pth)
-    # hold the backbone alone.
-    dict(type='ExportBackboneHook', filename='backbone.pth', exclude=('head.', )),
-    dict(type='JigsawVisualizationHook', enable=False, interval=50),
-    # <work_dir>/convergence.json: the validation metrics of every epoch
-    dict(type='ConvergenceRecorderHook'),
+    dict(hook, exclude=('head.', )) if hook['type'] == 'ExportBackboneHook' else hook
+    for hook in _base_.custom_hooks
 ]
 
 model = dict(
@@ -35,7 +30,7 @@ model = dict(
         type='JigsawClassificationHead',
         in_channels=256,  # 8 x base_channels
         num_permutations=num_permutations,
-        grid=jigsaw_grid,
+        grid=_base_.jigsaw_grid,  # the puzzle's, stated in the HSJP config
         permutation_seed=permutation_seed,
         # One average per puzzle cell (2x2 x 256 features, in cell order, as Noroozi &
         # Favaro concatenate tile features in order). On 400 generated people (easy level),
@@ -65,5 +60,5 @@ test_dataloader = val_dataloader
 # top-1/top-5 of the classifier, and the patch accuracy of its predicted permutation
 # (comparable with HSJP's jigsaw/patch_accuracy)
 val_evaluator = [dict(type='JigsawClassificationAccuracy', topk=(1, 5)),
-                 dict(type='JigsawAccuracy', grid=jigsaw_grid)]
+                 dict(type='JigsawAccuracy')]
 test_evaluator = val_evaluator

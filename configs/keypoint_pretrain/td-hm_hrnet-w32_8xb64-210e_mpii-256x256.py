@@ -6,12 +6,8 @@
 # the head's final layer, which predicts MPII's 16 joints). HRNet's head is that final
 # layer alone, so the backbone is what transfers: point a fine-tuning config's backbone
 # init at backbone.pth (no prefix) or at transfer.pth with prefix='backbone.'.
-_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/mpii/td-hm_hrnet-w32_8xb64-210e_mpii-256x256.py']
-custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
+_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/mpii/td-hm_hrnet-w32_8xb64-210e_mpii-256x256.py',
+          '../_base_/plugin_runtime.py']
 
-custom_hooks = [
-    dict(type='SyncBuffersHook'),
-    dict(type='NaNLossGuardHook'),
-    dict(type='ExportBackboneHook', filename='backbone.pth'),
-    dict(type='ConvergenceRecorderHook'),
-]
+# NaN guard, backbone export (plugin_runtime.py), <work_dir>/convergence.json
+custom_hooks = _base_.pretrain_hooks + [dict(type='ConvergenceRecorderHook')]

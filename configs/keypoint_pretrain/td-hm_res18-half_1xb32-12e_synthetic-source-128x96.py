@@ -22,14 +22,9 @@ param_scheduler = [
          by_epoch=True, convert_to_iter_based=True),
 ]
 default_hooks = dict(checkpoint=dict(interval=max_epochs))
-custom_hooks = [
-    dict(type='SyncBuffersHook'),
-    dict(type='NaNLossGuardHook'),
-    # transfer.pth (all but head.final_layer), backbone.pth and backbone_best.pth (at the
-    # best coco/AP on the source's validation split)
-    dict(type='ExportBackboneHook', filename='backbone.pth'),
-    dict(type='ConvergenceRecorderHook'),
-]
+# NaN guard; transfer.pth (all but head.final_layer), backbone.pth and backbone_best.pth (at
+# the best coco/AP on the source's validation split); <work_dir>/convergence.json
+custom_hooks = _base_.pretrain_hooks + [dict(type='ConvergenceRecorderHook')]
 
 train_dataloader = dict(dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root))

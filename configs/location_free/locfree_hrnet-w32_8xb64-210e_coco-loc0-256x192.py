@@ -2,14 +2,20 @@
 # supervised: presence labels only).
 _base_ = ['./locfree_hrnet-w32_8xb64-210e_coco-loc25-256x192.py']
 
-train_pipeline = _base_.train_pipeline
-assert train_pipeline[-2]['type'] == 'SelectLocationLabels'
-train_pipeline[-2] = dict(
-    type='SelectLocationLabels', fraction=0.0, seed=_base_.location_seed)
+location_fraction = 0.0
+# the 25% config's pipeline with its SelectLocationLabels (found by type) at this fraction
+train_pipeline = [
+    dict(step, fraction=location_fraction) if step['type'] == 'SelectLocationLabels' else step
+    for step in _base_.train_pipeline
+]
 # one group only (every instance labelled, or none): a plain shuffle
 train_dataloader = dict(
     sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True),
     dataset=dict(pipeline=train_pipeline))
 # without a heatmap loss the CAM peak values are not calibrated: score by presence. The
-# presence BCE is the only loss here; it keeps the weight it was measured with (0.1).
-model = dict(head=dict(score_mode='presence', loss_presence=dict(loss_weight=0.1)))
+# presence BCE is the only loss here; it keeps the weight it was measured with (0.1), and
+# the part maps' BCE half of it.
+model = dict(
+    head=dict(
+        score_mode='presence',
+        presence_cfg=dict(loss=dict(loss_weight=0.1), part_loss=dict(loss_weight=0.05))))

@@ -2,10 +2,12 @@
 # supervised upper bound).
 _base_ = ['./locfree_hrnet-w32_8xb64-210e_coco-loc25-256x192.py']
 
-train_pipeline = _base_.train_pipeline
-assert train_pipeline[-2]['type'] == 'SelectLocationLabels'
-train_pipeline[-2] = dict(
-    type='SelectLocationLabels', fraction=1.0, seed=_base_.location_seed)
+location_fraction = 1.0
+# the 25% config's pipeline with its SelectLocationLabels (found by type) at this fraction
+train_pipeline = [
+    dict(step, fraction=location_fraction) if step['type'] == 'SelectLocationLabels' else step
+    for step in _base_.train_pipeline
+]
 # one group only (every instance labelled, or none): a plain shuffle
 train_dataloader = dict(
     sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True),

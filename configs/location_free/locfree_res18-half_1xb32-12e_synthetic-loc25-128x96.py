@@ -4,11 +4,8 @@
 # Data: `python tools/make_synthetic_coco.py --out data/synthetic_people --num-train 1000
 # --num-val 200` (or override the dataloaders' data_root). Data, pipeline and evaluation
 # are those of the other small configs (configs/_base_/td-hm_res18-half_...).
-_base_ = ['../_base_/td-hm_res18-half_1xb32_synthetic-128x96.py']
-
-# fraction of instances with location labels; seed of their (deterministic) selection
-location_fraction = 0.25
-location_seed = 0
+_base_ = ['../_base_/td-hm_res18-half_1xb32_synthetic-128x96.py',
+          '../_base_/location_free.py']
 
 # runtime
 max_epochs = 12
@@ -24,10 +21,9 @@ codec = _base_.codec  # CAMs and heatmap targets at the finest backbone scale (s
 model = dict(
     backbone=dict(out_indices=(0, 1, 2, 3)),
     head=dict(
+        _base_.location_free_head,  # training and scoring: configs/_base_/location_free.py
         _delete_=True,
-        type='LocationFreeHead',
         in_channels=(32, 64, 128, 256),
-        num_keypoints=17,
         embed_dims=64,
         context_encoder=dict(
             type='SpatialGuidedContextEncoder', num_layers=1, num_heads=4,
@@ -35,19 +31,6 @@ model = dict(
         prototype_generator=dict(
             type='RelationPrototypeGenerator', num_layers=2, num_heads=4,
             memory_stride=2),
-        pooling='topk',
-        topk_ratio=0.02,
-        # BCE on logits (use_sigmoid=False). Weighted low against the heatmap loss: its
-        # gradient is concentrated on the top-k CAM locations; at 0.1 it still blurred the
-        # peaks of the 25% arm (16.7 AP against 31.9 at 0.01, generated people; the
-        # weak-only config, where it is the only loss, sets 0.1 again).
-        loss_presence=dict(type='BCELoss', loss_weight=0.01),
-        loss_heatmap=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=10.),
-        # presence losses on the samples without location labels only: on located ones
-        # the BCE on top-k pooled CAMs pulls against the heatmap loss and blurs the peaks
-        # (100% labels, generated people: 21.1 AP with it, 34.3 without)
-        presence_on_located=False,
-        score_mode='product',
         decoder=codec))
 
 # Presence labels only teach *where* a keypoint is when presence varies. On whole-person
@@ -66,14 +49,9 @@ train_pipeline = [
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='RandomKeypointErasing', prob=0.7, max_regions=3, size_range=(0.15, 0.4)),
     dict(type='GenerateTarget', encoder=codec),
-    dict(type='GeneratePresenceLabels'),
-    dict(type='SelectLocationLabels', fraction=location_fraction, seed=location_seed),
+    *_base_.location_label_steps,  # presence labels; location labels for 25%
     dict(type='PackPoseInputs'),
 ]
-# Three quarters of every batch are drawn from the instances with location labels (they
-# repeat within an epoch), the rest from the weak-only ones: with a plain shuffle only a
-# quarter of each batch would take the heatmap loss (generated people, 25% labels: 5.4 AP
-# with a plain shuffle, 24.8 at a share of 0.5, 31.9 at 0.75; configs/location_free/README.md).
+# three quarters of every batch from the located instances (configs/_base_/location_free.py)
 train_dataloader = dict(
-    sampler=dict(type='LocationLabelBalancedSampler', labelled_share=0.75, shuffle=True),
-    dataset=dict(pipeline=train_pipeline))
+    sampler=_base_.location_label_sampler, dataset=dict(pipeline=train_pipeline))

@@ -14,12 +14,10 @@
 # Protocol 1 (MPJPE) and 2 (P-MPJPE) evaluate on S9 and S11. The fps10 files of the same
 # converter (every 5th frame) train 5x faster per epoch.
 _base_ = [
-    'mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py']
-custom_imports = dict(imports=['hsjp_mmpose'], allow_failed_imports=False)
-custom_hooks = [dict(type='SyncBuffersHook'), dict(type='PretrainedInitCheckHook'),
-                dict(type='NaNLossGuardHook'),
-                # <work_dir>/convergence.json: the validation metrics of every epoch
-                dict(type='ConvergenceRecorderHook')]
+    'mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py',
+    '../_base_/plugin_runtime.py', '../_base_/pose3d_meta_keys.py']
+# init check, NaN guard; <work_dir>/convergence.json: the validation metrics of every epoch
+custom_hooks = _base_.train_hooks + [dict(type='ConvergenceRecorderHook')]
 default_hooks = dict(checkpoint=dict(save_best='MPJPE', rule='less'))
 
 # codec settings: location maps in metres (location_scale: mm per unit)
@@ -44,10 +42,6 @@ model = dict(
 # data settings
 dataset_type = 'Human36mImageDataset'
 data_root = 'data/h36m/'
-meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'crowd_index', 'ori_shape',
-             'img_shape', 'input_size', 'input_center', 'input_scale', 'flip',
-             'flip_direction', 'flip_indices', 'raw_ann_info', 'dataset_name',
-             'target_img_path')  # MPJPE's per-action results read target_img_path
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
@@ -56,20 +50,17 @@ train_pipeline = [
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GetRootRelativeKeypoints3D', root_index=root_index),
     dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    dict(type='PackPoseInputs', meta_keys=_base_.meta_keys),
 ]
 val_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GetRootRelativeKeypoints3D', root_index=root_index),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    dict(type='PackPoseInputs', meta_keys=_base_.meta_keys),
 ]
+# batch sizes, workers and samplers: MMPose's (the base config's)
 train_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         _delete_=True,
         type=dataset_type,
@@ -78,11 +69,6 @@ train_dataloader = dict(
         data_prefix=dict(img='images/'),
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(
         _delete_=True,
         type=dataset_type,

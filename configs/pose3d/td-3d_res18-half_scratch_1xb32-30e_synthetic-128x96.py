@@ -6,7 +6,8 @@
 # 17 heatmaps + 3x17 root-relative X/Y/Z location maps (VNect-style).
 # Root: the pelvis, midpoint of the hips (COCO joints 11 and 12). Units: mm (MPJPE, P-MPJPE).
 # Trained from scratch (ResNet's default initialisation); see the hsjp-init variant beside it.
-_base_ = ['../_base_/td-hm_res18-half_1xb32_synthetic-128x96.py']
+_base_ = ['../_base_/td-hm_res18-half_1xb32_synthetic-128x96.py',
+          '../_base_/pose3d_meta_keys.py']
 
 default_hooks = dict(checkpoint=dict(save_best='MPJPE', rule='less'))
 
@@ -32,12 +33,8 @@ model = dict(
 
 # data settings
 dataset_type = 'Keypoint3DCocoDataset'
-# MPJPE takes the action of its per-action results from target_img_path
-# (``synthetic_<pose_kind>.<file>``): PackPoseInputs must keep it.
-meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'crowd_index', 'ori_shape',
-             'img_shape', 'input_size', 'input_center', 'input_scale', 'flip',
-             'flip_direction', 'flip_indices', 'raw_ann_info', 'dataset_name',
-             'target_img_path')
+# PackPoseInputs keeps target_img_path (pose3d_meta_keys.py): MPJPE takes the action of its
+# per-action results from it (``synthetic_<pose_kind>.<file>``).
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
@@ -48,14 +45,14 @@ train_pipeline = [
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GetRootRelativeKeypoints3D', root_index=root_index),
     dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    dict(type='PackPoseInputs', meta_keys=_base_.meta_keys),
 ]
 val_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GetRootRelativeKeypoints3D', root_index=root_index),
-    dict(type='PackPoseInputs', meta_keys=meta_keys),
+    dict(type='PackPoseInputs', meta_keys=_base_.meta_keys),
 ]
 train_dataloader = dict(dataset=dict(type=dataset_type, pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(type=dataset_type, pipeline=val_pipeline))

@@ -26,8 +26,10 @@ class JigsawAccuracy(BaseMetric):
     ``HeatmapJigsaw(decode_mode='assignment')`` for predictions that are permutations.
 
     Args:
-        grid (tuple, optional): ``(rows, cols)``. Defaults to None: read it from the
-            metainfo key ``jigsaw_grid`` (written by ``RandomJigsaw``; pack it too).
+        grid (tuple, optional): ``(rows, cols)``, for samples packed without
+            ``jigsaw_grid``. Defaults to None: read each sample's metainfo key
+            ``jigsaw_grid`` (written by ``RandomJigsaw``; pack it too), so a config states
+            the grid once, on the transform. When both are there they must agree.
         collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
         prefix (str): prefix of the metric names. Defaults to ``'jigsaw'``.
     """
@@ -49,10 +51,7 @@ class JigsawAccuracy(BaseMetric):
                     'JigsawAccuracy needs "jigsaw_permutation" in the data samples: add it to '
                     'PackPoseInputs(meta_keys=(...)) in the validation pipeline')
             truth = np.asarray(data_sample['jigsaw_permutation'], dtype=np.int64).reshape(-1)
-            grid = self.grid or data_sample.get('jigsaw_grid')
-            if grid is None:
-                raise ValueError('JigsawAccuracy cannot tell the grid: pass grid=(rows, cols) '
-                                 'or add "jigsaw_grid" to PackPoseInputs(meta_keys=...)')
+            grid = self._grid(data_sample)
             keypoints = np.asarray(data_sample['pred_instances']['keypoints'])[0, :, :2]
             center = np.asarray(data_sample['input_center'], dtype=np.float64)
             scale = np.asarray(data_sample['input_scale'], dtype=np.float64)
@@ -64,6 +63,22 @@ class JigsawAccuracy(BaseMetric):
                 raise ValueError(f'{pred.shape[0]} predicted patches but a permutation of '
                                  f'{truth.shape[0]} cells')
             self.results.append(dict(correct=pred == truth))
+
+    def _grid(self, data_sample: dict) -> tuple:
+        """The sample's ``jigsaw_grid`` (from ``RandomJigsaw``), or the ``grid`` argument;
+        both, when given, must agree."""
+        packed = data_sample.get('jigsaw_grid')
+        packed = check_grid(tuple(packed)) if packed is not None else None
+        if self.grid is not None and packed is not None and packed != self.grid:
+            raise ValueError(f'JigsawAccuracy(grid={self.grid}) disagrees with the '
+                             f'jigsaw_grid {packed} that RandomJigsaw packed into the sample; '
+                             'drop the metric\'s grid (it reads the sample\'s)')
+        grid = self.grid or packed
+        if grid is None:
+            raise ValueError('JigsawAccuracy cannot tell the grid: add "jigsaw_grid" to '
+                             'PackPoseInputs(meta_keys=...) (RandomJigsaw writes it) or pass '
+                             'grid=(rows, cols)')
+        return grid
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """``patch_accuracy`` and ``puzzle_accuracy`` over all processed samples."""

@@ -8,6 +8,7 @@ from mmpose.registry import MODELS
 from mmpose.utils import register_all_modules
 
 import hsjp_mmpose  # noqa: F401
+from hsjp_mmpose.datasets.transforms import jigsaw_grid_of_pipeline
 from tests.utils import REPO_ROOT
 
 HSJP_CONFIGS = sorted((REPO_ROOT / 'configs/hsjp').glob('*.py'))
@@ -49,12 +50,16 @@ def test_pretraining_config(path):
     assert cfg.model.test_cfg.flip_test is False
     assert not _is_pretrained(cfg.model.backbone.get('init_cfg'))  # starts from scratch
     assert 'ExportBackboneHook' in [h['type'] for h in cfg.custom_hooks]
-    assert cfg.val_evaluator == dict(type='JigsawAccuracy', grid=cfg.jigsaw_grid)
+    # the grid is stated once: the metric reads it from the packed samples ...
+    assert cfg.val_evaluator == dict(type='JigsawAccuracy')
+    assert tuple(cfg.model.head.decoder.grid) == tuple(cfg.jigsaw_grid)
     assert cfg.default_hooks.checkpoint.save_best == 'jigsaw/patch_accuracy'
     for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
         dataset = loader.dataset
         assert dataset.type == 'CocoPersonDataset'
-        assert tuple(dataset.jigsaw_grid) == tuple(cfg.jigsaw_grid)
+        # ... and the dataset from its pipeline's RandomJigsaw, which has the config's grid
+        assert 'jigsaw_grid' not in dataset
+        assert jigsaw_grid_of_pipeline(dataset.pipeline) == tuple(cfg.jigsaw_grid)
         types = _types(dataset.pipeline)
         assert types.index('TopdownAffine') < types.index('RandomJigsaw')
         if 'RandomFlip' in types:

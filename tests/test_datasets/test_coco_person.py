@@ -96,3 +96,31 @@ def test_pretraining_pipeline_packs_jigsaw_targets(real_coco_dir):
         for k in range(12):
             y, x = np.unravel_index(heatmaps[k].argmax(), heatmaps[k].shape)
             assert (y // 8) * 3 + x // 8 == perm[k]
+
+
+def test_grid_comes_from_the_pipelines_random_jigsaw(real_coco_dir):
+    """A config states the grid once, on RandomJigsaw: the dataset reads it from there."""
+    pipeline = [dict(type='LoadImage'), dict(type='TopdownAffine', input_size=(96, 128)),
+                dict(type='RandomJigsaw', grid=(4, 3))]
+    dataset = _dataset(real_coco_dir, pipeline=pipeline)
+    assert dataset.jigsaw_grid == (4, 3) and dataset.metainfo['num_keypoints'] == 12
+    assert dataset.get_data_info(0)['keypoints'].shape == (1, 12, 2)
+    # an explicit grid that agrees is accepted; one that disagrees names both
+    assert _dataset(real_coco_dir, pipeline=pipeline, jigsaw_grid=(4, 3)).jigsaw_grid == (4, 3)
+    with pytest.raises(ValueError, match=r'jigsaw_grid=\(2, 2\) disagrees.*\(4, 3\)'):
+        _dataset(real_coco_dir, pipeline=pipeline, jigsaw_grid=(2, 2))
+    # no RandomJigsaw and no jigsaw_grid: COCO's keypoints
+    assert _dataset(real_coco_dir).metainfo['num_keypoints'] == 17
+
+
+def test_jigsaw_grid_of_pipeline():
+    from hsjp_mmpose.datasets.transforms import RandomJigsaw, jigsaw_grid_of_pipeline
+    assert jigsaw_grid_of_pipeline(None) is None
+    assert jigsaw_grid_of_pipeline([dict(type='LoadImage')]) is None
+    assert jigsaw_grid_of_pipeline([dict(type='RandomJigsaw')]) == RandomJigsaw().grid
+    assert jigsaw_grid_of_pipeline([dict(type='mmpose.RandomJigsaw', grid=[2, 3])]) == (2, 3)
+    assert jigsaw_grid_of_pipeline([dict(type=RandomJigsaw, grid=(2, 3))]) == (2, 3)
+    assert jigsaw_grid_of_pipeline([RandomJigsaw(grid=(3, 2))]) == (3, 2)
+    with pytest.raises(ValueError, match='different grids'):
+        jigsaw_grid_of_pipeline([dict(type='RandomJigsaw', grid=(2, 2)),
+                                 dict(type='RandomJigsaw', grid=(4, 3))])

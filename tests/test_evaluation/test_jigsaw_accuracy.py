@@ -117,3 +117,15 @@ def test_every_heatmap_pixel_counts_for_its_codec_cell(grid, input_size, heatmap
         truth = codec.cell_map[chunk[:, 1], chunk[:, 0]]
         metric.process([], [_codec_sample(truth, keypoints[0], grid, input_size)])
     assert metric.evaluate(size=len(pixels) // num)['jigsaw/patch_accuracy'] == 1.0
+
+
+def test_grid_argument_must_agree_with_the_packed_grid():
+    """The grid is stated once (on RandomJigsaw); a metric grid that disagrees with the
+    samples' is an error that names both, one that agrees is accepted."""
+    truth = [3, 1, 0, 5, 2, 4]
+    agreeing = METRICS.build(dict(type='JigsawAccuracy', grid=GRID))
+    agreeing.process([], [_sample(truth, truth)])
+    assert agreeing.evaluate(1)['jigsaw/patch_accuracy'] == 1.0
+    metric = METRICS.build(dict(type='JigsawAccuracy', grid=(3, 2)))
+    with pytest.raises(ValueError, match=r'grid=\(3, 2\).*jigsaw_grid \(2, 3\)'):
+        metric.process([], [_sample(truth, truth)])

@@ -99,3 +99,30 @@ def test_mim_train_location_free_with_cam_hook(synthetic_coco, tmp_path):
     assert (work_dir / 'epoch_1.pth').is_file()
     images = list(Path(work_dir, 'cam_vis', 'epoch_1').glob('*.jpg'))
     assert len(images) == 2
+
+
+@pytest.mark.parametrize('net', ['res18-half_1xb32-12e_synthetic', 'hrnet-w32_8xb64-210e_coco'])
+@pytest.mark.parametrize('fraction', [0, 100])
+def test_other_fractions_change_only_the_label_selection(net, fraction):
+    """The 0% and 100% configs are the 25% one with SelectLocationLabels (found by type)
+    at their fraction, a plain shuffle, and (0%) presence scoring and weights."""
+    name = 'locfree_{}-loc{}-{}.py'.format(
+        net, '{}', '128x96' if 'synthetic' in net else '256x192')
+    base = Config.fromfile(CONFIG_DIR / name.format(25))
+    cfg = Config.fromfile(CONFIG_DIR / name.format(fraction))
+    expected = [dict(step, fraction=fraction / 100)
+                if step['type'] == 'SelectLocationLabels' else dict(step)
+                for step in base.train_dataloader.dataset.pipeline]
+    assert [dict(step) for step in cfg.train_dataloader.dataset.pipeline] == expected
+    assert cfg.location_fraction == fraction / 100
+    assert cfg.train_dataloader.sampler == dict(type='DefaultSampler', shuffle=True)
+    head, base_head = cfg.model.head.to_dict(), base.model.head.to_dict()
+    if fraction == 0:
+        assert head.pop('score_mode') == 'presence'
+        presence, base_presence = head.pop('presence_cfg'), base_head.pop('presence_cfg')
+        assert presence['loss']['loss_weight'] == 0.1
+        # the part maps' BCE at half the presence weight, as in the 25% config
+        assert presence['part_loss']['loss_weight'] == 0.05 == \
+            base_presence['part_loss']['loss_weight'] / base_presence['loss']['loss_weight'] * 0.1
+        base_head.pop('score_mode')
+    assert head == base_head

@@ -4,7 +4,8 @@ import pytest
 import torch
 from mmengine.structures import InstanceData, PixelData
 
-from hsjp_mmpose.models.heads.location_free_head import LocationFreeHead, pool_cams
+from hsjp_mmpose.models.heads.location_free import CAMPooling, pool_cams
+from hsjp_mmpose.models.heads.location_free_head import LocationFreeHead
 from mmpose.structures import PoseDataSample
 
 K = 5
@@ -171,8 +172,16 @@ def test_cams_start_flat_and_presence_starts_unsure():
 
 
 def test_rejects_bad_arguments():
-    with pytest.raises(ValueError, match='pooling'):
-        _head(pooling='max')
+    with pytest.raises(ValueError, match='cam_pooling mode'):
+        _head(cam_pooling=dict(type='CAMPooling', mode='max'))
+    with pytest.raises(ValueError, match='topk_ratio'):
+        _head(cam_pooling=dict(type='CAMPooling', topk_ratio=0.))
+    with pytest.raises(ValueError, match=r"unknown keys \['part_loss_weight'\]"):
+        _head(presence_cfg=dict(part_loss_weight=0.))
+    with pytest.raises(ValueError, match='presence_cfg.input'):
+        _head(presence_cfg=dict(input='cams'))
+    with pytest.raises(ValueError, match='loss_weight=0.'):
+        _head(presence_cfg=dict(loss=None))
     with pytest.raises(ValueError, match='score_mode'):
         _head(score_mode='mean')
     with pytest.raises(ValueError, match='in_index'):
@@ -345,7 +354,7 @@ def test_location_mask_without_flags_uses_samples_with_heatmaps(monkeypatch):
 def test_presence_loss_only_on_weak_samples_when_asked(monkeypatch):
     """``presence_on_located=False``: the presence BCE is the mean over the samples
     without location labels; with none of them it is a zero that keeps the graph."""
-    head = _head(presence_on_located=False, part_loss_weight=0.)
+    head = _head(presence_cfg=dict(on_located=False, part_loss=None))
     logits = torch.tensor([[3., -1., 0., 2., 1.], [0., 0., 0., 0., 0.], [-2., 1., 1., 0., 4.]])
 
     def _forward(feats):
@@ -372,8 +381,8 @@ def test_presence_loss_only_on_weak_samples_when_asked(monkeypatch):
 def test_presence_loss_on_pooled_peaks(monkeypatch):
     """``presence_loss_input='peaks'``: ``loss_presence`` compares the pooled CAM values
     (here max pooling) with the labels, e.g. MSE towards a peak of 1 / an all-low map."""
-    head = _head(presence_loss_input='peaks', pooling='topk', topk_ratio=1e-3,
-                 loss_presence=dict(type='MSELoss'), part_loss_weight=0.)
+    head = _head(presence_cfg=dict(input='peaks', loss=dict(type='MSELoss'), part_loss=None),
+                 cam_pooling=dict(type='CAMPooling', mode='topk', topk_ratio=1e-3))
     cams = torch.zeros(2, K, 16, 12)
     cams[0, :, 3, 4] = torch.tensor([1., 0.5, 2., 0., 1.])
     cams[1, :, 7, 7] = 0.25
@@ -389,5 +398,92 @@ def test_presence_loss_on_pooled_peaks(monkeypatch):
     expected = ((peaks - presence)**2).mean()
     assert head.loss(_feats(2), samples)['loss_presence'].item() == pytest.approx(
         expected.item())
-    with pytest.raises(ValueError, match='presence_loss_input'):
-        _head(presence_loss_input='cams')
+
+
+def test_cam_pooling_is_pool_cams_bound_once():
+    cams = torch.randn(2, K, 16, 12)
+    for cfg in (dict(mode='gap'), dict(mode='topk', topk_ratio=0.1), dict(mode='lse', lse_r=3.)):
+        pooling = CAMPooling(**cfg)
+        torch.testing.assert_close(pooling(cams), pool_cams(cams, **cfg), rtol=0, atol=0)
+        assert cfg['mode'] in repr(pooling)
+    head = _head(cam_pooling=dict(type='CAMPooling', mode='lse', lse_r=2.)).eval()
+    with torch.no_grad():
+        cams, logits = head(_feats())
+        expected = pool_cams(cams, 'lse', lse_r=2.) * head.logit_log_scale.exp() + head.logit_bias
+    torch.testing.assert_close(logits, expected)
+
+
+def test_part_loss_is_its_own_setting(monkeypatch):
+    """The part maps' loss is ``presence_cfg.part_loss`` whatever ``loss`` and ``input``
+    are: changing the presence loss never changes the part loss."""
+    part_logits = torch.randn(2, K, 16, 12)
+    cams = torch.randn(2, K, 16, 12)
+    samples = _samples([0, 0])
+    presence = torch.cat([s.gt_instance_labels.keypoint_presence for s in samples])
+    part = pool_cams(part_logits, 'topk', topk_ratio=0.05)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    results = []
+    for presence_cfg in (dict(input='logits', loss=dict(type='BCELoss', loss_weight=0.01)),
+                         dict(input='peaks', loss=dict(type='MSELoss', loss_weight=3.))):
+        head = _head(presence_cfg=dict(presence_cfg,
+                                       part_loss=dict(type='BCELoss', loss_weight=0.2)))
+
+        def _forward(feats):
+            return dict(cams=cams, logits=torch.zeros(2, K), part_logits=part_logits)
+
+        monkeypatch.setattr(head, '_forward', _forward)
+        losses = head.loss(_feats(2), samples)
+        results.append(losses['loss_part_presence'].item())
+        assert results[-1] == pytest.approx(0.2 * bce(part, presence).item(), rel=1e-6)
+    assert results[0] == results[1]
+    head = _head(presence_cfg=dict(part_loss=None))
+    assert 'loss_part_presence' not in head.loss(_feats(2), samples)
+
+
+# Losses of the 18-argument head this one replaced (commit c5dda76), on fixed seeds: the
+# settings moved into cam_pooling / presence_cfg, the numbers did not. Its part loss was
+# part_loss_weight * loss_presence, now presence_cfg.part_loss with the product as weight.
+REFERENCE_LOSSES = {
+    # configs/location_free/*loc25*: top-k 0.02, BCE 0.01 (part 0.5 x 0.01) on weak samples
+    'loc25': (dict(cam_pooling=dict(type='CAMPooling', mode='topk', topk_ratio=0.02),
+                   presence_cfg=dict(loss=dict(type='BCELoss', loss_weight=0.01),
+                                     part_loss=dict(type='BCELoss', loss_weight=0.005),
+                                     on_located=False),
+                   loss_heatmap=dict(type='KeypointMSELoss', use_target_weight=True,
+                                     loss_weight=10.)),
+              dict(loss_presence=0.006936311721801758, loss_part_presence=0.0040616788901388645,
+                   loss_heatmap=2.9537675380706787, acc_presence=0.55)),
+    'defaults': (dict(),
+                 dict(loss_presence=0.6902707815170288, loss_part_presence=0.38626375794410706,
+                      loss_heatmap=0.2953767478466034, acc_presence=0.55)),
+    # was presence_loss_input='peaks', MSELoss(2), part_loss_weight=0.3, pooling='lse'
+    'peaks': (dict(cam_pooling=dict(type='CAMPooling', mode='lse', lse_r=3.),
+                   presence_cfg=dict(input='peaks', loss=dict(type='MSELoss', loss_weight=2.),
+                                     part_loss=dict(type='BCELoss', loss_weight=0.3)),
+                   similarity='cosine'),
+              dict(loss_presence=0.7585374712944031, loss_part_presence=0.2210502177476883,
+                   loss_heatmap=0.3207789361476898, acc_presence=0.55)),
+}
+
+
+@pytest.mark.parametrize('name', sorted(REFERENCE_LOSSES))
+def test_losses_match_the_head_before_the_settings_were_grouped(name):
+    kwargs, expected = REFERENCE_LOSSES[name]
+    torch.manual_seed(0)
+    head = _head(context_encoder=dict(type='SpatialGuidedContextEncoder', num_layers=1,
+                                      num_heads=2, token_stride=2),
+                 prototype_generator=dict(type='RelationPrototypeGenerator', num_layers=1,
+                                          num_heads=2, memory_stride=2),
+                 **kwargs)
+    torch.manual_seed(1)
+    feats = (torch.randn(4, 8, 16, 12), torch.randn(4, 16, 8, 6))
+    rng = np.random.default_rng(0)
+    samples = _samples([1, 0, 0, 1])
+    for s in samples:  # the reference's labels: presence, weights, heatmaps in this order
+        labels = s.gt_instance_labels
+        labels.keypoint_presence = torch.tensor(rng.integers(0, 2, (1, K)),
+                                                dtype=torch.float32)
+        labels.keypoint_weights = torch.tensor(rng.random((1, K)) > 0.2, dtype=torch.float32)
+        s.gt_fields.heatmaps = torch.tensor(rng.random((K, 16, 12)), dtype=torch.float32)
+    losses = head.train().loss(feats, samples)
+    assert {k: pytest.approx(losses[k].item(), rel=1e-5) for k in expected} == expected

@@ -1,4 +1,6 @@
 # Copyright (c) hsjp-mmpose contributors.
+import inspect
+
 import pytest
 import torch
 
@@ -68,9 +70,9 @@ def test_context_encoder_rejects_bad_arguments():
 
 
 def test_prototype_generator_shapes_and_static_mode():
-    gen = RelationPrototypeGenerator(5, 16, num_layers=2, num_heads=2)
+    gen = RelationPrototypeGenerator(16, 5, num_layers=2, num_heads=2)
     assert gen(torch.randn(3, 16, 8, 6)).shape == (3, 5, 16)
-    static = RelationPrototypeGenerator(5, 16, num_layers=0)
+    static = RelationPrototypeGenerator(16, 5, num_layers=0)
     out = static(torch.randn(3, 16, 8, 6))
     assert torch.equal(out[0], static.prototypes) and out.shape == (3, 5, 16)
 
@@ -78,16 +80,25 @@ def test_prototype_generator_shapes_and_static_mode():
 def test_prototypes_depend_on_context_and_on_each_other():
     torch.manual_seed(0)
     ctx = torch.randn(1, 16, 4, 3)
-    gen = RelationPrototypeGenerator(4, 16, num_layers=1, num_heads=2).eval()
+    gen = RelationPrototypeGenerator(16, 4, num_layers=1, num_heads=2).eval()
     base = gen(ctx)
     assert not torch.allclose(base, gen(ctx + torch.randn_like(ctx)))
     with torch.no_grad():
         gen.prototypes[0] += 1.  # move prototype 0: the others follow through relations
     assert not torch.allclose(base[:, 1:], gen(ctx)[:, 1:])
 
-    gen = RelationPrototypeGenerator(4, 16, num_layers=1, num_heads=2,
+    gen = RelationPrototypeGenerator(16, 4, num_layers=1, num_heads=2,
                                      use_relation=False).eval()
     base = gen(ctx)
     with torch.no_grad():
         gen.prototypes[0] += 1.
     assert torch.allclose(base[:, 1:], gen(ctx)[:, 1:])
+
+
+def test_parts_take_embed_dims_then_num_keypoints():
+    """One argument order for the parts that see both, as the head fills them in."""
+    for part in (SpatialGuidedContextEncoder, RelationPrototypeGenerator):
+        names = list(inspect.signature(part).parameters)[:2]
+        assert names == ['embed_dims', 'num_keypoints'], part.__name__
+    enc, gen = SpatialGuidedContextEncoder(16, 5), RelationPrototypeGenerator(16, 5)
+    assert (enc.embed_dims, enc.num_keypoints) == (gen.embed_dims, gen.num_keypoints) == (16, 5)

@@ -1,5 +1,6 @@
 # Copyright (c) hsjp-mmpose contributors.
 """Shuffle a top-down crop into a jigsaw puzzle whose solution is a set of keypoints."""
+import inspect
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -221,3 +222,32 @@ class RandomJigsaw(BaseTransform):
                 f'patch_jitter={self.patch_jitter!r}, fill={self.fill!r}, '
                 f'color_jitter={self.color_jitter}, grayscale_prob={self.grayscale_prob}, '
                 f'per_sample_seed={self.per_sample_seed})')
+
+
+def jigsaw_grid_of_pipeline(pipeline: Optional[Sequence]) -> Optional[Tuple[int, int]]:
+    """The ``(rows, cols)`` of the ``RandomJigsaw`` step of a pipeline (configs or built
+    transforms), or None without one: how datasets derive the grid a config states once.
+
+    Raises:
+        ValueError: two ``RandomJigsaw`` steps with different grids.
+    """
+    grids = []
+    for step in pipeline or ():
+        if isinstance(step, RandomJigsaw):
+            grids.append(step.grid)
+        elif isinstance(step, dict) and _is_random_jigsaw_type(step.get('type')):
+            grids.append(check_grid(tuple(step.get('grid', _DEFAULT_JIGSAW_GRID))))
+    if len(set(grids)) > 1:
+        raise ValueError(f'the pipeline has RandomJigsaw steps with different grids '
+                         f'{sorted(set(grids))}: give every step the same grid')
+    return grids[0] if grids else None
+
+
+#: The grid of a ``RandomJigsaw`` config that does not set one.
+_DEFAULT_JIGSAW_GRID = inspect.signature(RandomJigsaw).parameters['grid'].default
+
+
+def _is_random_jigsaw_type(type_) -> bool:
+    if isinstance(type_, str):
+        return type_.split('.')[-1] == RandomJigsaw.__name__
+    return isinstance(type_, type) and issubclass(type_, RandomJigsaw)

@@ -28,15 +28,17 @@ class JigsawVisualizationHook(Hook):
     The shuffled input is the model input before the data preprocessor (uint8, BGR); the
     true permutation is ``jigsaw_permutation`` in the sample's metainfo (add it to
     ``PackPoseInputs(meta_keys=...)``); the predicted one is read from the predicted
-    keypoints, mapped back from image to input coordinates. The grid is, in this order:
-    the ``grid`` argument, ``jigsaw_grid`` in the metainfo, or the head's decoder's
-    ``grid`` (``HeatmapJigsaw``).
+    keypoints, mapped back from image to input coordinates. The grid is ``jigsaw_grid``
+    in the sample's metainfo (written by ``RandomJigsaw``), so a config states it once, on
+    the transform; without it, the ``grid`` argument or the head's decoder's ``grid``
+    (``HeatmapJigsaw``). A ``grid`` argument that disagrees with the sample's is an error.
 
     Args:
         enable (bool): Whether to draw. Defaults to True.
         interval (int): Draw every ``interval`` iterations of a validation. Defaults to 50.
         max_samples (int): Samples drawn per visualised batch. Defaults to 4.
-        grid (tuple, optional): ``(rows, cols)`` of the puzzles.
+        grid (tuple, optional): ``(rows, cols)`` of the puzzles, for samples packed
+            without ``jigsaw_grid``. Defaults to None.
         scale (int): Upscaling of each tile. Defaults to 2.
     """
 
@@ -102,10 +104,16 @@ class JigsawVisualizationHook(Hook):
                                  pred_permutation, channel_order='bgr', scale=self.scale)
 
     def _grid(self, runner: Runner, metainfo: dict) -> Tuple[int, int]:
+        packed = metainfo.get('jigsaw_grid')
+        packed = check_grid(tuple(packed)) if packed is not None else None
         if self.grid is not None:
+            if packed is not None and packed != self.grid:
+                raise ValueError(f'JigsawVisualizationHook(grid={self.grid}) disagrees with '
+                                 f'the jigsaw_grid {packed} that RandomJigsaw packed into the '
+                                 "sample; drop the hook's grid (it reads the sample's)")
             return self.grid
-        if metainfo.get('jigsaw_grid') is not None:
-            return check_grid(tuple(metainfo['jigsaw_grid']))
+        if packed is not None:
+            return packed
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         grid = getattr(getattr(getattr(model, 'head', None), 'decoder', None), 'grid', None)
         if grid is None:

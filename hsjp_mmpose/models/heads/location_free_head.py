@@ -7,8 +7,9 @@ keypoint prototype, are pooled into image-level logits; their peaks are the keyp
 A heatmap loss on the CAMs of the instances that keep location labels makes it a
 semi-supervised method.
 """
+import copy
 import math
-from typing import Callable, Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -24,35 +25,32 @@ from mmpose.utils.typing import (ConfigType, Features, OptConfigType, OptSampleL
                                  SampleList)
 from .location_free import MultiScaleFeatureFusion
 
-POOLING_MODES = ('gap', 'topk', 'lse')
 SCORE_MODES = ('product', 'peak', 'presence')
 SIMILARITIES = ('cosine', 'dot')
+PRESENCE_INPUTS = ('logits', 'peaks')
+#: What ``presence_cfg`` holds; a key it leaves out keeps this value.
+DEFAULT_PRESENCE_CFG = dict(
+    loss=dict(type='BCELoss'),
+    input='logits',
+    on_located=True,
+    part_loss=dict(type='BCELoss', loss_weight=0.5))
 
 
-def pool_cams(cams: Tensor, mode: str = 'topk', topk_ratio: float = 0.05,
-              lse_r: float = 5.) -> Tensor:
-    """Pool CAMs into one value per keypoint.
-
-    Args:
-        cams (Tensor): CAMs in shape (B, K, H, W).
-        mode (str): ``'gap'`` (global average), ``'topk'`` (mean of the top
-            ``topk_ratio`` of the locations, at least one) or ``'lse'`` (log-sum-exp,
-            ``(1/r) * log(mean(exp(r * x)))``, between average (r -> 0) and max).
-        topk_ratio (float): Fraction of locations averaged by ``'topk'``.
-        lse_r (float): Sharpness r of ``'lse'``.
-
-    Returns:
-        Tensor: Pooled values in shape (B, K).
-    """
-    flat = cams.flatten(2)
-    if mode == 'gap':
-        return flat.mean(-1)
-    if mode == 'topk':
-        k = max(1, int(round(topk_ratio * flat.shape[-1])))
-        return flat.topk(k, dim=-1).values.mean(-1)
-    if mode == 'lse':
-        return (torch.logsumexp(lse_r * flat, dim=-1) - math.log(flat.shape[-1])) / lse_r
-    raise ValueError(f'unknown pooling mode {mode!r}; use one of {POOLING_MODES}')
+def _presence_settings(presence_cfg: OptConfigType) -> dict:
+    """``presence_cfg`` over :data:`DEFAULT_PRESENCE_CFG`, checked."""
+    cfg = dict(presence_cfg or {})
+    unknown = sorted(set(cfg) - set(DEFAULT_PRESENCE_CFG))
+    if unknown:
+        raise ValueError(f'presence_cfg has unknown keys {unknown}; it takes '
+                         f'{sorted(DEFAULT_PRESENCE_CFG)}')
+    cfg = {**copy.deepcopy(DEFAULT_PRESENCE_CFG), **cfg}
+    if cfg['input'] not in PRESENCE_INPUTS:
+        raise ValueError(f'presence_cfg.input must be one of {PRESENCE_INPUTS}, '
+                         f'got {cfg["input"]!r}')
+    if cfg['loss'] is None:
+        raise ValueError('presence_cfg.loss must be a loss config; to switch the presence '
+                         'loss off set its loss_weight=0.')
+    return cfg
 
 
 @MODELS.register_module()
@@ -62,22 +60,28 @@ class LocationFreeHead(BaseHead):
     ``feats -> MultiScaleFeatureFusion -> context encoder -> context map F (B, D, H, W)``;
     ``F -> prototype generator -> prototypes P (B, K, D)``; ``CAM[k] = sim(E, P[k]) + b_k``
     where ``E`` is a 1x1 projection of F (initialised near zero, as ``HeatmapHead``'s final
-    layer, so the CAMs start flat), and the presence logit of keypoint k is the pooled
-    CAM through a positive per-keypoint affine map (initialised to ``5 * pooled``: a
-    flat CAM means p = 0.5, a heatmap-like peak of 1 means p = 0.99). Either part can be
-    switched off (``None``) for ablations: without the context encoder, F is the fused
-    map; without the prototype generator, P are static learnable prototypes (a plain CAM
-    classifier).
+    layer, so the CAMs start flat), and the presence logit of keypoint k is the CAM pooled
+    by ``cam_pooling`` through a positive per-keypoint affine map (initialised to
+    ``5 * pooled``: a flat CAM means p = 0.5, a heatmap-like peak of 1 means p = 0.99).
+    Either part can be switched off (``None``) for ablations: without the context
+    encoder, F is the fused map; without the prototype generator, P are static learnable
+    prototypes (a plain CAM classifier).
 
-    Training (:meth:`loss`): multi-label BCE between logits and
-    ``gt_instance_labels.keypoint_presence`` for every instance, or with
-    ``presence_on_located=False`` only for those without location labels (and, with a
-    context encoder, on its part maps, weighted ``part_loss_weight``); a heatmap loss between
-    CAMs and ``gt_fields.heatmaps`` only for samples whose
-    ``gt_instance_labels.has_location_label`` is 1 (all samples with heatmaps when the
-    flag is absent). See ``GeneratePresenceLabels`` and ``SelectLocationLabels``. The
-    head is top-down: each sample must hold exactly one instance (``ValueError``
-    otherwise).
+    Training (:meth:`loss`), one term per supervision:
+
+    - presence (``presence_cfg``): ``presence_cfg.loss`` between the presence logits (or,
+      with ``input='peaks'``, the pooled CAMs) and ``gt_instance_labels.keypoint_presence``;
+      with a context encoder also ``presence_cfg.part_loss`` between its pooled part maps
+      (logits) and the same labels. Both on every sample, or with ``on_located=False``
+      only on those without location labels.
+    - location: ``loss_heatmap`` between the CAMs and ``gt_fields.heatmaps`` only for
+      samples whose ``gt_instance_labels.has_location_label`` is 1 (all samples with
+      heatmaps when the flag is absent).
+
+    See ``GeneratePresenceLabels`` and ``SelectLocationLabels``. The head is top-down:
+    each sample must hold exactly one instance (``ValueError`` otherwise). To add a loss
+    (e.g. another weak label), read its labels in :meth:`_loss_targets` and return its
+    terms from a method like :meth:`_presence_losses`, called in :meth:`loss`.
 
     Inference (:meth:`predict`): CAM peaks decoded by ``decoder`` (e.g. ``MSRAHeatmap``,
     with its sub-pixel refinement), flip test as in ``HeatmapHead``; keypoint scores
@@ -99,29 +103,29 @@ class LocationFreeHead(BaseHead):
             filled in. ``None`` means static prototypes.
         similarity (str): ``'dot'`` (scaled by 1/sqrt(D)) or ``'cosine'`` (times a
             learnable scale). Defaults to ``'dot'``.
-        pooling (str): CAM pooling into logits, one of ``'gap'``, ``'topk'``,
-            ``'lse'``. Defaults to ``'topk'``.
-        topk_ratio (float): See :func:`pool_cams`. Defaults to 0.05.
-        lse_r (float): See :func:`pool_cams`. Defaults to 5.
-        loss_presence (dict): Presence loss on logits. Defaults to
-            ``BCELoss()`` (on logits).
+        cam_pooling (dict): Config of the pooling of CAMs (and part maps) into one value
+            per keypoint, built once: ``CAMPooling`` with ``mode`` ``'gap'``, ``'topk'``
+            (``topk_ratio``) or ``'lse'`` (``lse_r``). Defaults to
+            ``dict(type='CAMPooling', mode='topk', topk_ratio=0.05)``.
+        presence_cfg (dict): The presence supervision; keys left out keep
+            :data:`DEFAULT_PRESENCE_CFG`:
+
+            - ``loss`` (dict): loss between ``input`` and the presence labels. Defaults
+              to ``BCELoss()`` (on logits).
+            - ``input`` (str): ``'logits'`` (the paper's BCE on logits) or ``'peaks'``,
+              the pooled CAM values themselves, so that e.g. ``MSELoss`` asks for a peak
+              of 1 where a keypoint is present (the heatmap targets' scale) and 0 where
+              it is absent. Only ``loss`` reads it. Defaults to ``'logits'``.
+            - ``part_loss`` (dict, optional): loss between the context encoder's pooled
+              part maps (logits) and the presence labels, with its own ``loss_weight``;
+              ``None`` switches it off. Defaults to ``BCELoss(loss_weight=0.5)``.
+            - ``on_located`` (bool): apply both also to the samples that take the
+              heatmap loss. ``False`` keeps them to the weak-only samples: on located
+              ones the BCE on top-k pooled CAMs competes with the heatmap loss and blurs
+              the peaks (see ``configs/location_free/README.md``). Defaults to ``True``
+              (the paper's loss).
         loss_heatmap (dict): Location loss on CAMs. Defaults to
             ``KeypointMSELoss(use_target_weight=True)``.
-        part_loss_weight (float): Weight of the presence loss on the context encoder's
-            part maps. Defaults to 0.5.
-        presence_on_located (bool): Apply the presence losses also to samples that
-            take the heatmap loss. ``False`` keeps them to the weak-only samples: on
-            located ones the BCE on top-k pooled CAMs competes with the heatmap loss
-            and blurs the peaks (see ``configs/location_free/README.md``). Defaults
-            to ``True`` (the paper's loss).
-        presence_loss_input (str): What ``loss_presence`` compares with the presence
-            labels: ``'logits'`` (the paper's BCE on logits) or ``'peaks'``, the pooled
-            CAM values themselves, so that e.g. ``MSELoss`` asks for a peak of 1 where a
-            keypoint is present (the heatmap targets' scale) and 0 everywhere where it is
-            absent, and stops pushing once the peak is there. The part maps' loss is
-            a BCE on their pooled logits either way (``loss_presence`` with
-            ``'logits'``, plain BCE with ``'peaks'``), times ``part_loss_weight``.
-            Defaults to ``'logits'``.
         score_mode (str): Keypoint score: ``'product'`` (peak clipped to [0, 1] times
             presence probability), ``'peak'`` or ``'presence'``. Defaults to
             ``'product'``.
@@ -138,30 +142,21 @@ class LocationFreeHead(BaseHead):
                  prototype_generator: OptConfigType = dict(
                      type='RelationPrototypeGenerator'),
                  similarity: str = 'dot',
-                 pooling: str = 'topk',
-                 topk_ratio: float = 0.05,
-                 lse_r: float = 5.,
-                 loss_presence: ConfigType = dict(type='BCELoss'),
+                 cam_pooling: ConfigType = dict(
+                     type='CAMPooling', mode='topk', topk_ratio=0.05),
+                 presence_cfg: OptConfigType = None,
                  loss_heatmap: ConfigType = dict(
                      type='KeypointMSELoss', use_target_weight=True),
-                 part_loss_weight: float = 0.5,
-                 presence_on_located: bool = True,
-                 presence_loss_input: str = 'logits',
                  score_mode: str = 'product',
                  decoder: OptConfigType = None,
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(init_cfg)
-        if pooling not in POOLING_MODES:
-            raise ValueError(f'pooling must be one of {POOLING_MODES}, got {pooling!r}')
         if score_mode not in SCORE_MODES:
             raise ValueError(f'score_mode must be one of {SCORE_MODES}, got {score_mode!r}')
         if similarity not in SIMILARITIES:
             raise ValueError(f'similarity must be one of {SIMILARITIES}, '
                              f'got {similarity!r}')
-        if not 0 < topk_ratio <= 1:
-            raise ValueError(f'topk_ratio must be in (0, 1], got {topk_ratio}')
-        if lse_r <= 0:
-            raise ValueError(f'lse_r must be > 0, got {lse_r}')
+        presence = _presence_settings(presence_cfg)
         all_channels = [in_channels] if isinstance(in_channels, int) else list(in_channels)
         if in_index is None:
             in_index = list(range(len(all_channels)))
@@ -175,16 +170,10 @@ class LocationFreeHead(BaseHead):
         self.num_keypoints = num_keypoints
         self.embed_dims = embed_dims
         self.similarity = similarity
-        self.pooling = pooling
-        self.topk_ratio = topk_ratio
-        self.lse_r = lse_r
-        self.part_loss_weight = part_loss_weight
-        self.presence_on_located = presence_on_located
-        if presence_loss_input not in ('logits', 'peaks'):
-            raise ValueError("presence_loss_input must be 'logits' or 'peaks', got "
-                             f'{presence_loss_input!r}')
-        self.presence_loss_input = presence_loss_input
         self.score_mode = score_mode
+        self.cam_pooling = MODELS.build(cam_pooling)
+        self.presence_input = presence['input']
+        self.presence_on_located = bool(presence['on_located'])
 
         self.fusion = MultiScaleFeatureFusion([all_channels[i] for i in self.in_index],
                                               embed_dims)
@@ -202,7 +191,9 @@ class LocationFreeHead(BaseHead):
         self.logit_log_scale = nn.Parameter(torch.full((num_keypoints, ), math.log(5.)))
         self.logit_bias = nn.Parameter(torch.zeros(num_keypoints))
 
-        self.loss_presence = MODELS.build(loss_presence)
+        self.loss_presence = MODELS.build(presence['loss'])
+        self.loss_part_presence = MODELS.build(presence['part_loss']) \
+            if presence['part_loss'] is not None else None
         self.loss_heatmap = MODELS.build(loss_heatmap)
         self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
 
@@ -235,8 +226,7 @@ class LocationFreeHead(BaseHead):
         return dict(cams=cams, logits=logits, part_logits=part_logits)
 
     def _cams_to_logits(self, cams: Tensor) -> Tensor:
-        pooled = pool_cams(cams, self.pooling, self.topk_ratio, self.lse_r)
-        return pooled * self.logit_log_scale.exp() + self.logit_bias
+        return self.cam_pooling(cams) * self.logit_log_scale.exp() + self.logit_bias
 
     def forward(self, feats: Tuple[Tensor]) -> Tuple[Tensor, Tensor]:
         """Keypoint CAMs (B, K, H, W) and presence logits (B, K)."""
@@ -318,61 +308,78 @@ class LocationFreeHead(BaseHead):
                 flags.append('gt_fields' in d and 'heatmaps' in d.gt_fields)
         return torch.tensor(flags, dtype=torch.bool, device=device)
 
-    def _presence_loss(self, scores: Tensor, presence: Tensor, selected: Tensor,
-                       loss_fn: Optional[Callable] = None) -> Tensor:
-        """Presence loss (``loss_presence`` unless ``loss_fn`` is given) over the
-        ``selected`` (B, ) samples; a zero that keeps the graph when none is selected."""
-        loss_fn = loss_fn or self.loss_presence
-        if not selected.any():
-            return scores.sum() * 0.
-        if not selected.all():
-            scores, presence = scores[selected], presence[selected]
-        return loss_fn(scores, presence)
-
-    def loss(self, feats: Tuple[Tensor], batch_data_samples: OptSampleList,
-             train_cfg: ConfigType = {}) -> dict:
-        """Presence BCE on every instance, heatmap loss on those with locations."""
-        out = self._forward(feats)
-        cams, logits = out['cams'], out['logits']
+    def _loss_targets(self, batch_data_samples: SampleList, cams: Tensor) -> Dict[str, Tensor]:
+        """The labels the loss terms read, once per batch: ``presence`` (B, K), and which
+        samples take the location loss (``located``, (B, ) bool) and the presence losses
+        (``presence_samples``, (B, ) bool)."""
         if any('keypoint_presence' not in d.gt_instance_labels for d in batch_data_samples):
             raise KeyError('LocationFreeHead needs gt_instance_labels.keypoint_presence: '
                            'add GeneratePresenceLabels to the pipeline (after '
                            'GenerateTarget, before PackPoseInputs)')
         self._check_one_instance_per_sample(batch_data_samples)
         presence = torch.cat(
-            [d.gt_instance_labels.keypoint_presence for d in batch_data_samples]).to(logits)
+            [d.gt_instance_labels.keypoint_presence for d in batch_data_samples]).to(cams)
         located = self._location_flags(batch_data_samples, cams.device)
-        weak = torch.ones_like(located) if self.presence_on_located else ~located
-        scores = logits if self.presence_loss_input == 'logits' else pool_cams(
-            cams, self.pooling, self.topk_ratio, self.lse_r)
-        losses = dict(loss_presence=self._presence_loss(scores, presence, weak))
-        if out['part_logits'] is not None and self.part_loss_weight > 0:
-            part = pool_cams(out['part_logits'], self.pooling, self.topk_ratio, self.lse_r)
-            part_loss_fn = None if self.presence_loss_input == 'logits' else \
-                F.binary_cross_entropy_with_logits
-            losses['loss_part_presence'] = self.part_loss_weight * self._presence_loss(
-                part, presence, weak, part_loss_fn)
+        presence_samples = torch.ones_like(located) if self.presence_on_located else ~located
+        return dict(presence=presence, located=located, presence_samples=presence_samples)
 
-        if located.any():
-            idx = located.nonzero(as_tuple=True)[0]
-            gt_heatmaps = torch.stack(
-                [batch_data_samples[i].gt_fields.heatmaps for i in idx.tolist()]).to(cams)
-            weights = torch.cat([
-                batch_data_samples[i].gt_instance_labels.keypoint_weights
-                for i in idx.tolist()
-            ]).to(cams)
-            if gt_heatmaps.shape != cams[idx].shape:
-                raise ValueError(f'CAMs of shape {tuple(cams.shape[1:])} do not match '
-                                 f'heatmaps of shape {tuple(gt_heatmaps.shape[1:])}: set '
-                                 "the codec's heatmap_size to the finest input scale")
-            losses['loss_heatmap'] = self.loss_heatmap(cams[idx], gt_heatmaps, weights)
-            _, acc_pose, _ = pose_pck_accuracy(
-                output=to_numpy(cams[idx]), target=to_numpy(gt_heatmaps),
-                mask=to_numpy(weights) > 0)
-            losses['acc_pose'] = torch.tensor(float(acc_pose), device=cams.device)
-        else:
+    @staticmethod
+    def _selected_loss(loss_fn: nn.Module, scores: Tensor, labels: Tensor,
+                       selected: Tensor) -> Tensor:
+        """``loss_fn`` over the ``selected`` (B, ) samples; a zero that keeps the graph
+        when none is selected."""
+        if not selected.any():
+            return scores.sum() * 0.
+        if not selected.all():
+            scores, labels = scores[selected], labels[selected]
+        return loss_fn(scores, labels)
+
+    def _presence_losses(self, out: Dict[str, Optional[Tensor]],
+                         targets: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """``loss_presence`` and, with part maps, ``loss_part_presence``."""
+        presence, selected = targets['presence'], targets['presence_samples']
+        scores = out['logits'] if self.presence_input == 'logits' else \
+            self.cam_pooling(out['cams'])
+        losses = dict(
+            loss_presence=self._selected_loss(self.loss_presence, scores, presence, selected))
+        if out['part_logits'] is not None and self.loss_part_presence is not None:
+            losses['loss_part_presence'] = self._selected_loss(
+                self.loss_part_presence, self.cam_pooling(out['part_logits']), presence,
+                selected)
+        return losses
+
+    def _location_losses(self, out: Dict[str, Optional[Tensor]], targets: Dict[str, Tensor],
+                         batch_data_samples: SampleList) -> Dict[str, Tensor]:
+        """``loss_heatmap`` on the located samples (and their ``acc_pose``)."""
+        cams, located = out['cams'], targets['located']
+        if not located.any():
             # keep the graph (and the log keys) the same whether or not a batch has labels
-            losses['loss_heatmap'] = cams.sum() * 0.
-        acc = ((logits > 0) == (presence > 0.5)).float().mean()
+            return dict(loss_heatmap=cams.sum() * 0.)
+        idx = located.nonzero(as_tuple=True)[0]
+        gt_heatmaps = torch.stack(
+            [batch_data_samples[i].gt_fields.heatmaps for i in idx.tolist()]).to(cams)
+        weights = torch.cat([
+            batch_data_samples[i].gt_instance_labels.keypoint_weights for i in idx.tolist()
+        ]).to(cams)
+        if gt_heatmaps.shape != cams[idx].shape:
+            raise ValueError(f'CAMs of shape {tuple(cams.shape[1:])} do not match '
+                             f'heatmaps of shape {tuple(gt_heatmaps.shape[1:])}: set '
+                             "the codec's heatmap_size to the finest input scale")
+        losses = dict(loss_heatmap=self.loss_heatmap(cams[idx], gt_heatmaps, weights))
+        _, acc_pose, _ = pose_pck_accuracy(
+            output=to_numpy(cams[idx]), target=to_numpy(gt_heatmaps),
+            mask=to_numpy(weights) > 0)
+        losses['acc_pose'] = torch.tensor(float(acc_pose), device=cams.device)
+        return losses
+
+    def loss(self, feats: Tuple[Tensor], batch_data_samples: OptSampleList,
+             train_cfg: ConfigType = {}) -> dict:
+        """Presence losses (see ``presence_cfg``), heatmap loss on the located samples,
+        and ``acc_presence`` (share of presence labels the logits get right)."""
+        out = self._forward(feats)
+        targets = self._loss_targets(batch_data_samples, out['cams'])
+        losses = self._presence_losses(out, targets)
+        losses.update(self._location_losses(out, targets, batch_data_samples))
+        acc = ((out['logits'] > 0) == (targets['presence'] > 0.5)).float().mean()
         losses['acc_presence'] = acc.detach()
         return losses

@@ -106,3 +106,16 @@ def test_disabled_and_bad_arguments(tmp_path):
         JigsawVisualizationHook(interval=0)
     with pytest.raises(ValueError, match='grid'):
         JigsawVisualizationHook(grid=(1, 1))
+
+
+def test_grid_from_the_packed_sample_and_a_disagreeing_argument(tmp_path):
+    """The packed ``jigsaw_grid`` wins over the head's decoder; an explicit grid must agree
+    with it."""
+    inputs, sample = jigsaw_sample(0)
+    batch = dict(inputs=[inputs], data_samples=[sample])
+    JigsawVisualizationHook(interval=1).after_val_iter(
+        fake_runner(tmp_path, head_grid=(2, 2)), 0, batch, [sample])
+    assert (tmp_path / 'vis_data' / 'vis_image' / 'val_jigsaw_0_7.png').is_file()
+    with pytest.raises(ValueError, match=r'grid=\(3, 4\).*jigsaw_grid \(4, 3\)'):
+        JigsawVisualizationHook(interval=1, grid=(3, 4)).after_val_iter(
+            fake_runner(tmp_path), 0, batch, [sample])

@@ -59,8 +59,8 @@ class RelationPrototypeGenerator(nn.Module):
     are static, and the head reduces to a plain CAM classifier.
 
     Args:
-        num_keypoints (int): K.
         embed_dims (int): Channels D of the context map and the prototypes.
+        num_keypoints (int): K.
         num_layers (int): Layers. Defaults to 2.
         num_heads (int): Attention heads. Defaults to 4.
         ffn_ratio (float): Feed-forward width over D. Defaults to 2.
@@ -70,7 +70,7 @@ class RelationPrototypeGenerator(nn.Module):
         dropout (float): Dropout. Defaults to 0.
     """
 
-    def __init__(self, num_keypoints: int, embed_dims: int, num_layers: int = 2,
+    def __init__(self, embed_dims: int, num_keypoints: int, num_layers: int = 2,
                  num_heads: int = 4, ffn_ratio: float = 2., use_relation: bool = True,
                  memory_stride: int = 1, dropout: float = 0.) -> None:
         super().__init__()
