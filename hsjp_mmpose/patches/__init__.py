@@ -23,9 +23,20 @@ data_errors            MMPose's ``LoadImage`` and ``BaseCocoStyleDataset`` name 
                        id and field at fault; top-down data sets skip degenerate boxes
 =====================  ==================================================================
 
-Every new error is also an instance of the type the stock code raised in the same case
-(``AssertionError``, ``cv2.error``, ``json.JSONDecodeError``, ``RuntimeError``,
-``urllib.error.URLError``), so code that catches the stock types keeps working.
+Every error a patch raises in place of a stock one is also an instance of the stock type
+(:mod:`~hsjp_mmpose.patches.stock_errors`): ``ImageLoadError`` is an ``OSError``, an
+``AssertionError`` and a ``cv2.error``; ``AnnotationFileNotFoundError`` an
+``AssertionError``; ``AnnotationFileDecodeError`` a ``json.JSONDecodeError``;
+``AnnotationFieldError`` a ``KeyError``; ``AnnotationFileTypeError`` a ``TypeError``;
+``AnnotationFormatError`` an ``AssertionError`` (all ``AnnotationFileError``, a
+``ValueError``);
+``CorruptCheckpointError`` a ``RuntimeError``, ``EOFError`` and ``UnpicklingError``;
+``CheckpointDownloadError`` a ``urllib.error.URLError``. Where no new class fits, the
+stock error is raised with the new message attached as a note.
+
+:func:`install` runs when ``hsjp_mmpose`` is first imported; after changing
+:data:`DISABLE_ENV` in a running process, call :func:`install` again (or :func:`uninstall`
+for stock behaviour everywhere). :func:`installed` lists what is in place.
 """
 import os
 from dataclasses import dataclass
@@ -39,14 +50,15 @@ DISABLE_ENV = 'HSJP_MMPOSE_DISABLE_PATCHES'
 
 @dataclass(frozen=True)
 class Patch:
-    """One change to upstream behaviour: its name, what it changes, why, and the two
-    functions that apply and undo it (both idempotent)."""
+    """One change to upstream behaviour: its name, what it changes, why, the functions that
+    apply and undo it (both idempotent) and the one that tells whether it is in place."""
 
     name: str
     changes: str
     why: str
     install: Callable[[], None]
     uninstall: Callable[[], None]
+    is_installed: Callable[[], bool]
 
 
 PATCHES: Tuple[Patch, ...] = (
@@ -56,19 +68,23 @@ PATCHES: Tuple[Patch, ...] = (
           'PyTorch >= 2.6 loads with weights_only=True and refuses the HistoryBuffer and '
           'NumPy objects mmengine 0.10.7 writes (open-mmlab/mmengine#1655, #1650)',
           checkpoint_loading.patch_checkpoint_loader,
-          checkpoint_loading.unpatch_checkpoint_loader),
+          checkpoint_loading.unpatch_checkpoint_loader,
+          checkpoint_loading.checkpoint_loader_patched),
     Patch('cpu_distributed',
           "mmengine's _init_dist_pytorch/_slurm/_mpi and MMDistributedDataParallel.__init__",
           'mmengine 0.10.7 calls torch.cuda.set_device and passes device_ids '
           'unconditionally, so --launcher pytorch fails without CUDA; a gloo process that '
           'exits with its group alive may abort (pytorch/pytorch#190489)',
-          cpu_distributed.patch_cpu_distributed, cpu_distributed.unpatch_cpu_distributed),
+          cpu_distributed.patch_cpu_distributed, cpu_distributed.unpatch_cpu_distributed,
+          cpu_distributed.cpu_distributed_patched),
     Patch('data_errors',
           "MMPose's LoadImage.transform, BaseCocoStyleDataset._load_annotations and "
           'load_data_list',
           'stock errors for a missing image, a missing or truncated annotation file or an '
-          'empty data set name no file, id or field; NaN boxes reach the pipeline',
-          data_errors.install_data_checks, data_errors.uninstall_data_checks),
+          'empty data set name no file, id or field; NaN boxes reach the pipeline (no '
+          'upstream issue)',
+          data_errors.install_data_checks, data_errors.uninstall_data_checks,
+          data_errors.data_checks_installed),
 )
 PATCH_NAMES = tuple(p.name for p in PATCHES)
 
@@ -108,5 +124,10 @@ def uninstall() -> None:
         patch.uninstall()
 
 
+def installed() -> List[str]:
+    """The names of the patches in place in this process."""
+    return [patch.name for patch in PATCHES if patch.is_installed()]
+
+
 __all__ = ['DISABLE_ENV', 'PATCHES', 'PATCH_NAMES', 'Patch', 'disabled_patches', 'install',
-           'uninstall']
+           'installed', 'uninstall']

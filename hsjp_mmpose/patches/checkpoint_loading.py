@@ -33,8 +33,11 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from .stock_errors import raise_in_place_of
+
 __all__ = ['UnsafeCheckpointError', 'CorruptCheckpointError', 'CheckpointDownloadError',
-           'checkpoint_safe_globals', 'patch_checkpoint_loader', 'unpatch_checkpoint_loader']
+           'checkpoint_safe_globals', 'checkpoint_loader_patched', 'patch_checkpoint_loader',
+           'unpatch_checkpoint_loader']
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
@@ -51,7 +54,8 @@ class CorruptCheckpointError(pickle.UnpicklingError, RuntimeError, EOFError):
 class CheckpointDownloadError(urllib.error.URLError):
     """A checkpoint given as a URL could not be downloaded (offline machine, bad URL).
 
-    A ``URLError``, as the stock download raised."""
+    A ``URLError``, as the stock download raised; ``reason`` is the stock error's (e.g. the
+    ``socket.gaierror`` of a host name that does not resolve)."""
 
     def __init__(self, message: str, reason: Any = None) -> None:
         super().__init__(reason if reason is not None else message)
@@ -59,6 +63,9 @@ class CheckpointDownloadError(urllib.error.URLError):
 
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self):
+        return type(self), (self.message, self.reason)
 
 
 class _HistoryBufferData(HistoryBuffer):
@@ -176,7 +183,9 @@ def _download_message(filename: str, error: Exception) -> str:
 
 
 def _is_url(filename: Any) -> bool:
-    return isinstance(filename, str) and filename.startswith(('http://', 'https://'))
+    """Whether mmengine downloads ``filename`` (``http(s)://``, ``open-mmlab://``,
+    ``torchvision://`` ... all end in a download)."""
+    return isinstance(filename, str) and '://' in filename
 
 
 def patch_checkpoint_loader() -> None:
@@ -196,8 +205,10 @@ def patch_checkpoint_loader() -> None:
         except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
             if not _is_url(filename):
                 raise
-            raise CheckpointDownloadError(_download_message(filename, error),
-                                          getattr(error, 'reason', error)) from error
+            # a URLError (the host, the connection, an HTTP error): a CheckpointDownloadError;
+            # a connection dropped while reading: the stock error with the message as a note
+            raise_in_place_of(CheckpointDownloadError(_download_message(filename, error),
+                                                      getattr(error, 'reason', error)), error)
         except pickle.UnpicklingError as error:
             if _is_refused_global(error):
                 raise UnsafeCheckpointError(_unsafe_checkpoint_message(filename, error)) \
@@ -216,6 +227,11 @@ def patch_checkpoint_loader() -> None:
     load_checkpoint._hsjp_original = original
     load_checkpoint.__doc__ = original.__doc__
     CheckpointLoader.load_checkpoint = classmethod(load_checkpoint)
+
+
+def checkpoint_loader_patched() -> bool:
+    """Whether mmengine's ``CheckpointLoader.load_checkpoint`` is the patched one."""
+    return bool(getattr(CheckpointLoader.load_checkpoint, '_hsjp_patched', False))
 
 
 def unpatch_checkpoint_loader() -> None:

@@ -60,7 +60,8 @@ from mmengine.dist import utils as dist_utils
 from mmengine.logging import print_log
 from mmengine.model.wrappers.distributed import MMDistributedDataParallel
 
-__all__ = ['cuda_unavailable', 'patch_cpu_distributed', 'unpatch_cpu_distributed']
+__all__ = ['cuda_unavailable', 'cpu_distributed_patched', 'patch_cpu_distributed',
+           'unpatch_cpu_distributed']
 
 _PATCHED_FLAG = '_hsjp_cpu_distributed'
 _INIT_FUNCTIONS = ('_init_dist_pytorch', '_init_dist_slurm', '_init_dist_mpi')
@@ -162,6 +163,14 @@ def patch_cpu_distributed() -> None:
     ddp_init = MMDistributedDataParallel.__init__
     if not getattr(ddp_init, _PATCHED_FLAG, False):
         MMDistributedDataParallel.__init__ = _cpu_aware_ddp_init(ddp_init)
+
+
+def cpu_distributed_patched() -> bool:
+    """Whether mmengine's ``_init_dist_*`` and ``MMDistributedDataParallel.__init__`` are
+    the wrapped ones."""
+    functions = [getattr(dist_utils, name, None) for name in _INIT_FUNCTIONS]
+    functions.append(MMDistributedDataParallel.__init__)
+    return all(getattr(fn, _PATCHED_FLAG, False) for fn in functions if fn is not None)
 
 
 def unpatch_cpu_distributed() -> None:

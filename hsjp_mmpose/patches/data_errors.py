@@ -31,12 +31,29 @@ decode) per image before training starts. The wrappers cost nothing when nothing
 the image and annotation wrappers only act when the wrapped method raises (they re-raise an
 error naming the file, the image / annotation id or the field at fault, and how to mend
 it, chained to the original error), plus a check of the annotation file's top-level keys and
-a vectorised pass over the parsed boxes. The new errors subclass the built-in type a caller
-would expect (``FileNotFoundError`` for missing files, ``OSError`` for unreadable images,
-``ValueError`` for malformed annotations) and the type stock MMPose raised in the same case
-(``AssertionError`` or ``cv2.error`` for an undecodable image, ``AssertionError`` for a
-missing annotation file, ``json.JSONDecodeError`` for a file that is not JSON), so code that
-catches the stock types still catches them.
+a vectorised pass over the parsed boxes.
+
+Each new error is also an instance of the type stock MMPose raised in the same case, so code
+that catches the stock types still catches them (:mod:`hsjp_mmpose.patches.stock_errors`):
+
+==============================================  =========================================
+case                                            stock type -> new type
+==============================================  =========================================
+missing image                                   ``FileNotFoundError`` -> ImageNotFoundError
+empty image (0 bytes)                           ``cv2.error`` -> ImageLoadError
+undecodable image                               ``AssertionError`` -> ImageLoadError
+missing annotation file                         ``AssertionError`` ->
+                                                AnnotationFileNotFoundError
+empty or truncated annotation file              ``json.JSONDecodeError`` ->
+                                                AnnotationFileDecodeError
+a field missing (``file_name``, ``image_id``)   ``KeyError`` -> AnnotationFieldError
+a field of the wrong kind (``"bbox": null``)    ``TypeError`` -> AnnotationFileTypeError
+a JSON list, not an object                      ``AssertionError`` -> AnnotationFormatError
+no images / annotations, a 2-number ``bbox``    ``ValueError`` -> AnnotationFileError
+==============================================  =========================================
+
+Any other stock error (a folder where an image belongs, a file that is not UTF-8) is raised
+as it was, with the diagnosis attached as a note.
 """
 import json
 import logging
@@ -49,10 +66,13 @@ import numpy as np
 from mmengine.fileio import exists, get_local_path
 from mmengine.logging import print_log
 
+from .stock_errors import raise_in_place_of
+
 __all__ = ['ImageLoadError', 'ImageNotFoundError', 'AnnotationFileError',
-           'AnnotationFileNotFoundError', 'AnnotationFileDecodeError', 'DegenerateBox',
-           'find_degenerate_boxes', 'find_coco_problem', 'install_data_checks',
-           'uninstall_data_checks']
+           'AnnotationFileNotFoundError', 'AnnotationFileDecodeError', 'AnnotationFieldError',
+           'AnnotationFileTypeError', 'AnnotationFormatError', 'DegenerateBox',
+           'find_degenerate_boxes', 'find_coco_problem', 'data_checks_installed',
+           'install_data_checks', 'uninstall_data_checks']
 
 #: How many annotation ids a warning or an error lists before "... (N more)".
 MAX_IDS_SHOWN = 10
@@ -65,7 +85,8 @@ SYNTHETIC_HINT = ('the generated people can be (re)generated with '
 class ImageLoadError(OSError, AssertionError, cv2.error):
     """An image of a data set cannot be read (empty, truncated or not an image).
 
-    Also an ``AssertionError`` and a ``cv2.error``, what stock ``LoadImage`` raised."""
+    Also an ``AssertionError`` and a ``cv2.error``, what stock ``LoadImage`` raised for an
+    undecodable and for an empty file."""
 
 
 class ImageNotFoundError(ImageLoadError, FileNotFoundError):
@@ -73,7 +94,11 @@ class ImageNotFoundError(ImageLoadError, FileNotFoundError):
 
 
 class AnnotationFileError(ValueError):
-    """An annotation file is malformed: not JSON, a field missing or of the wrong kind."""
+    """An annotation file is malformed: not JSON, a field missing or of the wrong kind.
+
+    A ``ValueError``, as stock MMPose / mmengine raised for a file without images or
+    annotations (``need at least one array to concatenate``) or a box of the wrong size.
+    The subclasses below are also the other types stock MMPose raised."""
 
 
 class AnnotationFileNotFoundError(AnnotationFileError, FileNotFoundError, AssertionError):
@@ -82,10 +107,12 @@ class AnnotationFileNotFoundError(AnnotationFileError, FileNotFoundError, Assert
 
 class AnnotationFileDecodeError(AnnotationFileError, json.JSONDecodeError):
     """An annotation file is not JSON (empty, cut short); also the stock
-    ``json.JSONDecodeError``, with its ``msg``, ``doc``, ``pos``, ``lineno`` and ``colno``."""
+    ``json.JSONDecodeError``, with its ``msg``, ``doc``, ``pos``, ``lineno`` and ``colno``
+    (those of the position 0 when it is built from a message alone)."""
 
-    def __init__(self, message: str, error: json.JSONDecodeError) -> None:
+    def __init__(self, message: str, error: Optional[json.JSONDecodeError] = None) -> None:
         ValueError.__init__(self, message)
+        error = error or json.JSONDecodeError(message, '', 0)
         self.msg, self.doc, self.pos = error.msg, error.doc, error.pos
         self.lineno, self.colno = error.lineno, error.colno
 
@@ -94,8 +121,37 @@ class AnnotationFileDecodeError(AnnotationFileError, json.JSONDecodeError):
 
 
 def _rebuild_decode_error(message: str, msg: str, doc: str, pos: int):
-    """Unpickles an :class:`AnnotationFileDecodeError` (e.g. from a data worker)."""
+    """Unpickles an :class:`AnnotationFileDecodeError`."""
     return AnnotationFileDecodeError(message, json.JSONDecodeError(msg, doc, pos))
+
+
+class AnnotationFieldError(AnnotationFileError, KeyError):
+    """An image or annotation lacks a field (a ``KeyError`` in stock MMPose)."""
+
+    __str__ = BaseException.__str__  # the message, not KeyError's repr of it
+
+
+class AnnotationFileTypeError(AnnotationFileError, TypeError):
+    """A field of an annotation file is of the wrong kind, e.g. a number where an object
+    or a list belongs (a ``TypeError`` in stock MMPose)."""
+
+
+class AnnotationFormatError(AnnotationFileError, AssertionError):
+    """An annotation file is JSON but not a COCO-style object, e.g. a list (xtcocotools
+    asserts ``annotation file format ... not supported``)."""
+
+
+#: The class for a malformed file, by the type of the error stock MMPose raised.
+_ANNOTATION_ERROR_CLASSES = ((KeyError, AnnotationFieldError),
+                             (TypeError, AnnotationFileTypeError),
+                             (AssertionError, AnnotationFormatError))
+
+
+def _annotation_error_class(error: Optional[BaseException]) -> type:
+    for stock, cls in _ANNOTATION_ERROR_CLASSES:
+        if isinstance(error, stock):
+            return cls
+    return AnnotationFileError
 
 
 # --------------------------------------------------------------------------- helpers
@@ -147,11 +203,14 @@ def describe_image_fault(path: Optional[str]) -> Tuple[str, bool]:
         return 'the file does not exist', True
     if osp.isdir(path):
         return 'the path is a folder, not an image file', False
-    size = osp.getsize(path)
+    try:
+        size = osp.getsize(path)
+        with open(path, 'rb') as file:
+            head = file.read(8)
+    except OSError as error:
+        return f'the file cannot be read ({error.strerror or error})', False
     if size == 0:
         return 'the file is empty (0 bytes)', False
-    with open(path, 'rb') as file:
-        head = file.read(8)
     return (f'the file ({size} bytes, starting with {head!r}) cannot be decoded as an image: '
             'it is truncated, corrupt or not an image'), False
 
@@ -275,7 +334,7 @@ def missing_annotation_file_error(dataset) -> AnnotationFileNotFoundError:
 def annotation_content_error(dataset, field: str, what: str,
                              error: Optional[BaseException] = None) -> AnnotationFileError:
     detail = f'\n  the loader said: {type(error).__name__}: {error}' if error else ''
-    return AnnotationFileError(
+    return _annotation_error_class(error)(
         f'Annotation file {dataset.ann_file} of {_where_dataset(dataset)} is malformed: '
         f'"{field}" {what}.' + _annotation_mend(dataset) + detail)
 
@@ -313,7 +372,7 @@ def _diagnose_annotation_error(dataset, error: BaseException) -> AnnotationFileE
     problem = find_coco_problem(data, _need_annotations(dataset)) if data is not None else None
     if problem is not None:
         return annotation_content_error(dataset, *problem, error=error)
-    return AnnotationFileError(
+    return _annotation_error_class(error)(
         f'Annotation file {ann_file} of {_where_dataset(dataset)} could not be parsed: '
         f'{type(error).__name__}: {error}.' + _annotation_mend(dataset))
 
@@ -405,7 +464,7 @@ def _wrap_load_image(original):
         except ImageLoadError:
             raise
         except Exception as error:
-            raise image_load_error(results, error) from error
+            raise_in_place_of(image_load_error(results, error), error)
     return _mark_wrapper(transform, original)
 
 
@@ -419,7 +478,7 @@ def _wrap_load_annotations(original):
         except AnnotationFileError:
             raise
         except Exception as error:
-            raise _diagnose_annotation_error(self, error) from error
+            raise_in_place_of(_diagnose_annotation_error(self, error), error)
         coco = getattr(self, 'coco', None)
         data = getattr(coco, 'dataset', None)
         if isinstance(data, dict):
@@ -465,28 +524,33 @@ def _wrap_load_data_list(original):
     return _mark_wrapper(load_data_list, original)
 
 
+def _targets() -> List[Tuple[type, str, Any]]:
+    """``(class, method name, wrapper factory)`` of each wrapped method."""
+    from mmpose.datasets.datasets.base import BaseCocoStyleDataset
+    from mmpose.datasets.transforms import LoadImage
+    return [(LoadImage, 'transform', _wrap_load_image),
+            (BaseCocoStyleDataset, '_load_annotations', _wrap_load_annotations),
+            (BaseCocoStyleDataset, 'load_data_list', _wrap_load_data_list)]
+
+
 def install_data_checks() -> None:
     """Wrap MMPose's ``LoadImage.transform`` and ``BaseCocoStyleDataset``'s
     ``_load_annotations`` / ``load_data_list`` (once; see the module docstring)."""
-    from mmpose.datasets.datasets.base import BaseCocoStyleDataset
-    from mmpose.datasets.transforms import LoadImage
-    targets: List[Tuple[type, str, Any]] = [
-        (LoadImage, 'transform', _wrap_load_image),
-        (BaseCocoStyleDataset, '_load_annotations', _wrap_load_annotations),
-        (BaseCocoStyleDataset, 'load_data_list', _wrap_load_data_list),
-    ]
-    for cls, name, wrap in targets:
+    for cls, name, wrap in _targets():
         current = cls.__dict__[name]
         if not getattr(current, _INSTALLED_FLAG, False):
             setattr(cls, name, wrap(current))
 
 
+def data_checks_installed() -> bool:
+    """Whether the three methods are the wrapped ones."""
+    return all(getattr(cls.__dict__[name], _INSTALLED_FLAG, False)
+               for cls, name, _ in _targets())
+
+
 def uninstall_data_checks() -> None:
     """Restore MMPose's own methods (idempotent)."""
-    from mmpose.datasets.datasets.base import BaseCocoStyleDataset
-    from mmpose.datasets.transforms import LoadImage
-    for cls, name in ((LoadImage, 'transform'), (BaseCocoStyleDataset, '_load_annotations'),
-                      (BaseCocoStyleDataset, 'load_data_list')):
+    for cls, name, _ in _targets():
         current = cls.__dict__[name]
         if getattr(current, _INSTALLED_FLAG, False):
             setattr(cls, name, current.__wrapped__)

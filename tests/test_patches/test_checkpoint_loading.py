@@ -1,5 +1,5 @@
 # Copyright (c) hsjp-mmpose contributors.
-"""Checkpoint loading under PyTorch's weights_only rules (hsjp_mmpose.patches.checkpoint_loading)."""
+"""Checkpoint loading under PyTorch's weights_only rules (patches.checkpoint_loading)."""
 import os
 import subprocess
 import sys

@@ -21,19 +21,21 @@ def degenerate_ann_file(tiny_coco):
     anns[2]['bbox'] = [-80, -90, 40, 50]  # above and left of the image
     anns[3]['bbox'][3] = float('nan')  # json writes NaN, and Python reads it back
     (tiny_coco / 'annotations' / 'degenerate.json').write_text(json.dumps(data))
-    return 'annotations/degenerate.json'
+    return 'annotations/degenerate.json', anns[0]['bbox']
 
 
 @pytest.mark.parametrize('dataset_type', ['CocoDataset', 'CocoPersonDataset'])
 def test_degenerate_boxes_skipped_with_warning(tiny_coco, degenerate_ann_file, dataset_type,
                                                mmengine_log):
-    dataset = build_dataset(dataset_cfg(tiny_coco, degenerate_ann_file, type=dataset_type))
+    ann_file, zero_width_bbox = degenerate_ann_file
+    dataset = build_dataset(dataset_cfg(tiny_coco, ann_file, type=dataset_type))
     ids = [dataset.get_data_info(i)['id'] for i in range(len(dataset))]
     assert ids == [51, 61, 71, 81]
     warning, = [m for m in mmengine_log.messages() if 'degenerate' in m]
     assert f'{dataset_type}(data_root=' in warning
     assert '4 degenerate person box(es)' in warning and 'skipped them' in warning
-    assert 'annotation id 11 (image id 1, bbox [146.0, 6.0, 0, 223.0]): zero or negative ' \
+    assert zero_width_bbox[2] == 0
+    assert f'annotation id 11 (image id 1, bbox {zero_width_bbox}): zero or negative ' \
            'width or height' in warning
     assert 'annotation id 21 (image id 2, bbox [330, 20, 50, 100]): it lies outside the ' \
            'image (320x256)' in warning
