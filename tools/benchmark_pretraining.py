@@ -69,6 +69,9 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     try:
         PretrainingBenchmark(args.work_dir, settings_from_args(args)).run()
+    except ValueError as err:  # a setting the generated data cannot meet, before training
+        print(f'benchmark_pretraining: error: {err}', file=sys.stderr)
+        sys.exit(2)
     except KeyboardInterrupt:
         print('\nbenchmark stopped; run the same command again to resume', file=sys.stderr)
         sys.exit(130)

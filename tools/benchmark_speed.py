@@ -2,6 +2,9 @@
 # Copyright (c) hsjp-mmpose contributors.
 """Speed ratios of the pipeline, codec, train step and mim train iteration, in one run.
 
+Item 4 prints the bare train step, the data pipeline per batch and the ``mim train``
+iteration, and the ratio iteration / (bare step + pipeline).
+
     python tools/benchmark_speed.py --work-dir work_dirs/benchmark_speed
 
 See :mod:`hsjp_mmpose.experiments.speed` for the four items and their targets.
@@ -24,7 +27,8 @@ def main(argv=None) -> dict:
     p.add_argument('--steps', type=int, default=10, help='timed train steps per model')
     p.add_argument('--epochs', type=int, default=6, help='epochs of the mim train run')
     args = p.parse_args(argv)
-    results = run_speed_benchmark(args.work_dir, args.samples, args.steps, args.epochs)
+    results = run_speed_benchmark(args.work_dir, args.samples, args.steps, args.epochs,
+                                  log=lambda msg: print(msg, flush=True))
     print(results['text'])
     return results
 

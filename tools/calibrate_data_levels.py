@@ -33,6 +33,9 @@ def main(argv=None):
     try:
         return calibrate(args.work_dir, num_train=args.num_train, num_val=args.num_val,
                          num_labelled=args.num_labelled, epochs=args.epochs, seed=args.seed)
+    except ValueError as err:  # e.g. fewer labelled people than --num-labelled
+        print(f'error: {str(err).replace("num_labelled", "--num-labelled")}', file=sys.stderr)
+        sys.exit(2)
     except KeyboardInterrupt:
         print('\nstopped; run the same command again to resume', file=sys.stderr)
         sys.exit(130)

@@ -9,6 +9,7 @@ See :mod:`hsjp_mmpose.experiments.quickstart` for what it runs. About 20 minutes
 second run with the same --work-dir resumes where the first stopped.
 """
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def _option_names(message: str) -> str:
     """Name settings as their command-line options."""
     for name in ('num_train', 'num_val', 'num_labelled', 'max_people', 'pretrain_epochs',
                  'finetune_epochs', 'val_interval', 'patch_jitter', 'transfer'):
-        message = message.replace(name, '--' + name.replace('_', '-'))
+        message = re.sub(rf'\b{name}\b', '--' + name.replace('_', '-'), message)
     return message.replace('grid /', '--grid /')
 
 
@@ -81,6 +82,9 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     try:
         return Quickstart(args.work_dir, args.settings).run()
+    except ValueError as err:  # a setting the generated data cannot meet, before training
+        print(f'quickstart: error: {_option_names(str(err))}', file=sys.stderr)
+        sys.exit(2)
     except KeyboardInterrupt as err:
         print(f'\nquickstart stopped ({err or "interrupted"}); run the same command again to '
               f'resume from {args.work_dir}', file=sys.stderr)

@@ -15,8 +15,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from hsjp_mmpose.experiments.options import coco_data_root_options
-from .runner import Arm, ExperimentRunner, format_ap
+from hsjp_mmpose.experiments.options import coco_data_root_options, finetune_options
+from hsjp_mmpose.experiments.report import format_ap, markdown_table, write_report
+from hsjp_mmpose.experiments.runner import Arm, ExperimentRunner, check_labelled_people
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRATCH_CONFIG = REPO_ROOT / 'configs/finetune/td-hm_res18-half_scratch_1xb32-30e_synthetic-128x96.py'
@@ -52,11 +53,9 @@ def calibrate(work_dir, rows: Sequence[Tuple[str, dict]] = ROWS, num_train: int 
     out = []
     for i, (name, level) in enumerate(rows):
         data_root = runner.data(f'row{i}', num_train, num_val, seed=seed, level=level)
-        run = runner.run(Arm(f'row{i}', SCRATCH_CONFIG, coco_data_root_options(data_root) + [
-            f'train_dataloader.dataset.indices={num_labelled}',
-            f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
-            f'param_scheduler.1.end={epochs}', f'param_scheduler.1.T_max={epochs}',
-            f'randomness.seed={seed}']))
+        check_labelled_people(num_labelled, SCRATCH_CONFIG, data_root)
+        run = runner.run(Arm(f'row{i}', SCRATCH_CONFIG, finetune_options(
+            SCRATCH_CONFIG, data_root, epochs, num_labelled, val_interval=epochs, seed=seed)))
         if 'common_test' not in run:
             run['common_test'], _ = runner.test(
                 Arm(f'row{i}_on_common', SCRATCH_CONFIG, coco_data_root_options(common)),
@@ -67,10 +66,7 @@ def calibrate(work_dir, rows: Sequence[Tuple[str, dict]] = ROWS, num_train: int 
                         common_ap=run['common_test'].get('coco/AP'),
                         common_pck=run['common_test'].get('PCK'),
                         train_seconds=run['train_seconds']))
-    text = format_table(out, num_labelled, epochs, seed)
-    (runner.work_dir / 'results.md').write_text(text)
-    runner.save(extra=dict(table=out))
-    runner.log('\n' + text)
+    write_report(runner, format_table(out, num_labelled, epochs, seed), extra=dict(table=out))
     return out
 
 
@@ -78,18 +74,17 @@ def format_table(rows: Sequence[Dict], num_labelled: int, epochs: int, seed: int
     lines = [f'Scratch training of the small network on the first {num_labelled} labelled '
              f'people for {epochs} epochs (seed {seed}); COCO AP (%) and PCK@0.2 by `mim '
              'test` on each row\'s own validation split and on one common split (300 images '
-             'of the hard level).', '',
-             '| data | occluded keypoints (v=1) | AP, own val | PCK@0.2, own val | '
-             'AP, common hard val | PCK@0.2, common hard val | train s |',
-             '|---|---|---|---|---|---|---|']
+             'of the hard level).', '']
 
     def pck(value):
         return 'n/a' if value is None else f'{value:.3f}'
 
-    for r in rows:
-        lines.append(f"| {r['row']} | {100 * r['occluded']:.0f}% | {format_ap(r['ap'])} | "
-                     f"{pck(r['pck'])} | {format_ap(r['common_ap'])} | {pck(r['common_pck'])} "
-                     f"| {r['train_seconds']:.0f} |")
+    lines.append(markdown_table(
+        ['data', 'occluded keypoints (v=1)', 'AP, own val', 'PCK@0.2, own val',
+         'AP, common hard val', 'PCK@0.2, common hard val', 'train s'],
+        [[r['row'], f"{100 * r['occluded']:.0f}%", format_ap(r['ap']), pck(r['pck']),
+          format_ap(r['common_ap']), pck(r['common_pck']), f"{r['train_seconds']:.0f}"]
+         for r in rows]))
     return '\n'.join(lines) + '\n'
 
 

@@ -30,10 +30,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
-from hsjp_mmpose.experiments import Arm, ExperimentRunner, format_ap
 from hsjp_mmpose.experiments.convergence import epochs_to_fraction, load_convergence
-from hsjp_mmpose.experiments.quickstart import finetune_options, init_options, schedule_options
-from hsjp_mmpose.experiments.options import coco_data_root_options
+from hsjp_mmpose.experiments.options import (coco_data_root_options, finetune_options,
+                                             init_options, schedule_options)
+from hsjp_mmpose.experiments.report import format_ap, markdown_table, write_report
+from hsjp_mmpose.experiments.runner import Arm, ExperimentRunner, check_labelled_people
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO_ROOT / 'configs'
@@ -126,7 +127,11 @@ def check_settings(s: PretrainingBenchmarkSettings) -> None:
     if not 0 < s.fraction <= 1:
         raise ValueError(f'fraction must be in (0, 1], got {s.fraction}')
     from hsjp_mmpose.synthetic.levels import get_data_level
-    get_data_level(s.data_level)
+    most = s.num_train * get_data_level(s.data_level).max_people
+    if s.num_labelled > most:
+        raise ValueError(f'num_labelled is {s.num_labelled}, more people than num_train '
+                         f'({s.num_train}) downstream images of the {s.data_level} level can '
+                         f'hold ({most}); lower num_labelled or raise num_train')
 
 
 class PretrainingBenchmark:
@@ -148,7 +153,8 @@ class PretrainingBenchmark:
         if source.config is None:
             return None
         config = CONFIG_DIR / source.config
-        options = (coco_data_root_options(data[source.data]) + schedule_options(s.pretrain_epochs)
+        options = (coco_data_root_options(data[source.data])
+                   + schedule_options(config, s.pretrain_epochs)
                    + [f'train_cfg.val_interval={s.pretrain_epochs}',
                       f'randomness.seed={s.seed}'])
         return self.runner.run(Arm(f'pretrain_{source.name}', config, options, test=False))
@@ -157,7 +163,7 @@ class PretrainingBenchmark:
                   data_root: Path) -> dict:
         s = self.settings
         config = CONFIG_DIR / (task.init_config if pretrain else task.scratch_config)
-        options = finetune_options(data_root, s.finetune_epochs, s.num_labelled,
+        options = finetune_options(config, data_root, s.finetune_epochs, s.num_labelled,
                                    s.val_interval, s.seed)
         if pretrain:
             options += init_options(Path(pretrain['work_dir']), source.transfer, config)
@@ -172,6 +178,8 @@ class PretrainingBenchmark:
         data = dict(downstream=self.runner.data(
             f'{s.data_level}_seed{s.seed}', s.num_train, s.num_val, seed=s.seed,
             level=s.data_level))
+        check_labelled_people(s.num_labelled, CONFIG_DIR / TASKS[0].scratch_config,
+                              data['downstream'])
         if any(x.data == 'source' for x in sources):
             data['source'] = self.runner.data(
                 f'source_{s.data_level}_seed{s.seed + 1000}', s.num_source, min(50, s.num_val),
@@ -207,14 +215,9 @@ class PretrainingBenchmark:
     # ---------------------------------------------------------------- report
     def write_report(self) -> str:
         text = format_report(self.results)
-        (self.work_dir / 'results.md').write_text(text)
-        self.runner.save(extra=self.results)
-        try:
-            plot_curves(self.results, self.work_dir / 'convergence.png')
-        except Exception as err:  # the table matters more than the plot
-            self.runner.say(f'could not draw the plot: {err}')
-        self.runner.log('\n' + text)
-        self.runner.say(f'wrote {self.work_dir / "results.md"}, results.json, convergence.png')
+        write_report(self.runner, text, extra=self.results,
+                     plot=lambda path: plot_curves(self.results, path),
+                     plot_name='convergence.png')
         return text
 
 
@@ -272,7 +275,7 @@ def format_report(results: dict) -> str:
         else:
             head += ['3D MPJPE (mm)', '3D P-MPJPE (mm)', f'3D epochs to {pct}% (own)']
     head.append('wall time (s)')
-    out += ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    cells_of_rows = []
     for row in results['table']:
         cells = [row['source'], row['transfer'] or '-', f"{row['pretrain_s']:.0f}"]
         for t in tasks:
@@ -285,7 +288,8 @@ def format_report(results: dict) -> str:
             else:
                 cells += [_mm(r['test'].get('MPJPE')), _mm(r['test'].get('P-MPJPE')), e]
         cells.append(f"{row['wall_s']:.0f}")
-        out.append('| ' + ' | '.join(cells) + ' |')
+        cells_of_rows.append(cells)
+    out.append(markdown_table(head, cells_of_rows))
     out += ['', 'ImageNet initialisation: configs only, not run here (OpenMMLab checkpoints '
             'need internet): ' + ', '.join(f'`{c}`' for c in IMAGENET_CONFIGS) + '.']
     out += ['', *answers(results)]
@@ -346,27 +350,17 @@ def answers(results: dict) -> List[str]:
     return lines
 
 
-def plot_curves(results: dict, path: Path) -> None:
+def plot_curves(results: dict, path: Path) -> str:
     """One panel per downstream task: the validation metric per fine-tuning epoch of every
-    source."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    from hsjp_mmpose.experiments.convergence import metric_curve
-    tasks = [t for t in TASKS if t.name in results['settings']['tasks']]
-    fig, axes = plt.subplots(1, len(tasks), figsize=(5.5 * len(tasks), 4), squeeze=False)
-    for ax, task in zip(axes[0], tasks):
-        for row in results['table']:
-            records = load_convergence(row[task.name]['work_dir'])
-            epochs, values = metric_curve(records, task.metric)
-            scale = 100 if task.name == 'pose2d' else 1
-            ax.plot(epochs, [scale * v for v in values], marker='o', ms=3,
-                    label=row['source'])
-        ax.set_xlabel('fine-tuning epoch')
-        ax.set_ylabel(task.metric_label + (' (%)' if task.name == 'pose2d' else ''))
-        ax.set_title(f'{task.name}: validation {task.metric_label}')
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    source (AP in percent), by
+    :func:`~hsjp_mmpose.visualization.curves.plot_convergence_panels`."""
+    from hsjp_mmpose.visualization.curves import plot_convergence_panels
+    panels = []
+    for task in (t for t in TASKS if t.name in results['settings']['tasks']):
+        percent = task.name == 'pose2d'
+        panels.append(dict(
+            runs={row['source']: row[task.name]['work_dir'] for row in results['table']},
+            metric=task.metric, scale=100 if percent else 1, xlabel='fine-tuning epoch',
+            ylabel=task.metric_label + (' (%)' if percent else ''),
+            title=f'{task.name}: validation {task.metric_label}'))
+    return plot_convergence_panels(panels, path)

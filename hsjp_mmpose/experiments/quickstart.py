@@ -15,7 +15,8 @@ On generated people (:func:`hsjp_mmpose.synthetic.generate_synthetic_coco`, the
 
 Each arm is evaluated with ``mim test`` (COCO keypoint AP on the validation split,
 ground-truth boxes, flip test). The table (Markdown and JSON) and a plot of validation AP
-per epoch go to the work dir; a second run in the same work dir resumes.
+per epoch go to the work dir (:mod:`~hsjp_mmpose.experiments.report`); a second run in
+the same work dir resumes.
 """
 import math
 import time
@@ -23,10 +24,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from mmengine.config import Config
-
-from hsjp_mmpose.experiments import Arm, ExperimentRunner, format_ap, transform_options
-from hsjp_mmpose.experiments.options import coco_data_root_options
+from hsjp_mmpose.experiments.options import (coco_data_root_options, finetune_options,
+                                             init_options, jigsaw_options, schedule_options)
+from hsjp_mmpose.experiments.report import format_ap, markdown_table, write_report
+from hsjp_mmpose.experiments.runner import Arm, ExperimentRunner, check_labelled_people
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO_ROOT / 'configs'
@@ -35,6 +36,9 @@ FINETUNE_CONFIGS = dict(
     hsjp=CONFIG_DIR / 'finetune/td-hm_res18-half_hsjp-init_1xb32-30e_synthetic-128x96.py',
     scratch=CONFIG_DIR / 'finetune/td-hm_res18-half_scratch_1xb32-30e_synthetic-128x96.py')
 TRANSFERS = ('whole', 'backbone')
+PLOT_NAME = 'val_ap_per_epoch.png'
+ARM_LABELS = dict(finetune_hsjp='HSJP + fine-tune', finetune_scratch='scratch',
+                  scratch_equal_compute='scratch, equal total compute')
 INPUT_SIZE = (96, 128)  # (w, h) of the small configs
 
 
@@ -46,7 +50,7 @@ class QuickstartSettings:
     num_val: int = 300  # generated validation images
     num_labelled: int = 400  # labelled people for fine-tuning (the first ones)
     max_people: int = 1  # people per generated image
-    data_level: str = 'easy'  # difficulty of the generated people (synthetic_levels.py)
+    data_level: str = 'easy'  # difficulty of the generated people (synthetic/levels.py)
     pretrain_epochs: int = 12  # 94 iterations of batch 32 each: 250-330 s
     finetune_epochs: int = 36  # 13 iterations each on 400 people: 110-135 s per arm
     val_interval: int = 6  # fine-tuning epochs between validations (the AP curve)
@@ -70,6 +74,11 @@ def check_settings(s: QuickstartSettings) -> None:
             raise ValueError(f'{name} must be an integer >= 1, got {value!r}')
     if s.max_people not in (1, 2, 3):
         raise ValueError(f'max_people must be 1, 2 or 3, got {s.max_people!r}')
+    if s.num_labelled > s.num_train * s.max_people:
+        raise ValueError(f'num_labelled is {s.num_labelled}, more people than num_train '
+                         f'({s.num_train}) images of at most max_people ({s.max_people}) '
+                         f'can hold ({s.num_train * s.max_people}); lower num_labelled or '
+                         'raise num_train')
     from hsjp_mmpose.synthetic.levels import get_data_level
     get_data_level(s.data_level)
     if s.transfer not in TRANSFERS:
@@ -84,51 +93,6 @@ def check_settings(s: QuickstartSettings) -> None:
         raise ValueError(f'grid / patch_jitter: {err}. The quickstart\'s input is '
                          f'{INPUT_SIZE[0]}x{INPUT_SIZE[1]} (w x h): rows can be {rows}, '
                          f'columns {cols}') from None
-
-
-def jigsaw_options(grid: tuple, patch_jitter: int, config=PRETRAIN_CONFIG) -> List[str]:
-    """Overrides that change the puzzle of the pretraining config consistently: the codec,
-    the head, the ``RandomJigsaw`` steps (found by type), the datasets' metainfo and the
-    metric."""
-    rows, cols = grid
-    g = f'({rows},{cols})'
-    cfg = Config.fromfile(str(config))
-    loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-    options = [f'model.head.out_channels={rows * cols}', f'model.head.decoder.grid={g}',
-               f'val_evaluator.grid={g}', f'test_evaluator.grid={g}']
-    options += transform_options(cfg, 'RandomJigsaw', loaders, grid=(rows, cols),
-                                 patch_jitter=patch_jitter)
-    options += transform_options(cfg, 'GenerateTarget', ['train_dataloader'],
-                                 **{'encoder.grid': (rows, cols)})
-    options += [f'{loader}.dataset.jigsaw_grid={g}' for loader in loaders]
-    return options
-
-
-def init_options(run_dir: Path, transfer: str, config=FINETUNE_CONFIGS['hsjp']) -> List[str]:
-    """Point the HSJP fine-tuning config at a pretraining run: the whole network but the
-    head's last layer (``transfer.pth``), or the backbone alone."""
-    checkpoint = Path(run_dir) / 'transfer.pth'
-    options = [f'model.backbone.init_cfg.checkpoint={checkpoint}']
-    if transfer == 'backbone':
-        return options + ['model.head.init_cfg=None']
-    head_init = Config.fromfile(str(config)).model.head.init_cfg
-    index = next(i for i, c in enumerate(head_init) if c['type'] == 'Pretrained')
-    return options + [f'model.head.init_cfg.{index}.checkpoint={checkpoint}']
-
-
-def schedule_options(epochs: int) -> List[str]:
-    """The cosine schedule of the small configs stretched to ``epochs``."""
-    return [f'train_cfg.max_epochs={epochs}', f'param_scheduler.1.end={epochs}',
-            f'param_scheduler.1.T_max={epochs}']
-
-
-def finetune_options(data_root: Path, epochs: int, num_labelled: int, val_interval: int,
-                     seed: int) -> List[str]:
-    """Overrides of a fine-tuning arm: its data, the first ``num_labelled`` labelled people,
-    the schedule stretched to ``epochs``, validation every ``val_interval`` epochs, seed."""
-    return coco_data_root_options(data_root) + schedule_options(epochs) + [
-        f'train_dataloader.dataset.indices={num_labelled}',
-        f'train_cfg.val_interval={val_interval}', f'randomness.seed={seed}']
 
 
 class Quickstart:
@@ -151,12 +115,13 @@ class Quickstart:
 
     def _finetune(self, name: str, init: str, epochs: int, data_root: Path) -> dict:
         s = self.settings
-        options = finetune_options(data_root, epochs, s.num_labelled, s.val_interval,
+        config = FINETUNE_CONFIGS[init]
+        options = finetune_options(config, data_root, epochs, s.num_labelled, s.val_interval,
                                    s.seed) + list(s.extra_finetune_options)
         if init == 'hsjp':
             options += init_options(Path(self.runner.runs['hsjp_pretrain']['work_dir']),
-                                    s.transfer)
-        run = self.runner.run(Arm(name, FINETUNE_CONFIGS[init], options))
+                                    s.transfer, config)
+        run = self.runner.run(Arm(name, config, options))
         run.update(init=init, epochs=epochs)
         return run
 
@@ -166,13 +131,15 @@ class Quickstart:
         start = time.time()
         data_root = self.runner.data(f'{s.data_level}_seed{s.seed}', s.num_train, s.num_val,
                                      seed=s.seed, level=s.data_level, max_people=s.max_people)
+        check_labelled_people(s.num_labelled, FINETUNE_CONFIGS['scratch'], data_root)
         pre = self.runner.run(Arm(
             'hsjp_pretrain', PRETRAIN_CONFIG,
-            coco_data_root_options(data_root) + jigsaw_options(s.jigsaw_grid, s.patch_jitter)
-            + schedule_options(s.pretrain_epochs)
+            coco_data_root_options(data_root)
+            + jigsaw_options(PRETRAIN_CONFIG, s.jigsaw_grid, s.patch_jitter)
+            + schedule_options(PRETRAIN_CONFIG, s.pretrain_epochs)
             + [f'train_cfg.val_interval={s.pretrain_val_interval}', f'randomness.seed={s.seed}',
                *s.extra_pretrain_options], test=False))
-        last = pre['val_per_epoch'][-1] if pre['val_per_epoch'] else {}
+        last = pre['convergence'][-1]['metrics'] if pre['convergence'] else {}
         pre['jigsaw'] = {k: v for k, v in last.items() if k.startswith('jigsaw/')}
         self._finetune('finetune_hsjp', 'hsjp', s.finetune_epochs, data_root)
         scratch = self._finetune('finetune_scratch', 'scratch', s.finetune_epochs, data_root)
@@ -188,16 +155,11 @@ class Quickstart:
     # ----------------------------------------------------------------- report
     def write_report(self) -> str:
         text = format_report(self.results)
-        (self.work_dir / 'results.md').write_text(text)
-        self.runner.save(extra=dict(settings=self.results['settings'],
-                                    total_seconds=self.results.get('total_seconds')))
-        try:
-            plot_val_curves(self.results, self.work_dir / 'val_ap_per_epoch.png')
-        except Exception as err:  # the table matters more than the plot
-            self.runner.say(f'could not draw the plot: {err}')
-        self.runner.log('\n' + text)
-        self.runner.say(f'wrote {self.work_dir / "results.md"}, results.json, '
-                        'val_ap_per_epoch.png')
+        write_report(self.runner, text,
+                     extra=dict(settings=self.results['settings'],
+                                total_seconds=self.results.get('total_seconds')),
+                     plot=lambda path: plot_val_curves(self.results, path),
+                     plot_name=PLOT_NAME)
         return text
 
 
@@ -223,21 +185,20 @@ def format_report(results: dict) -> str:
                 f"validation patch accuracy {jig.get('jigsaw/patch_accuracy', float('nan')):.3f}, "
                 f"puzzle accuracy {jig.get('jigsaw/puzzle_accuracy', float('nan')):.3f} "
                 f"(chance: {1 / (s['jigsaw_grid'][0] * s['jigsaw_grid'][1]):.3f} per patch).", '']
-    out += ['| arm | init | fine-tune epochs | AP | AP .5 | AP .75 | AR | '
-            'fine-tune time (s) | total time incl. pretraining (s) |',
-            '|---|---|---|---|---|---|---|---|---|']
-    labels = dict(finetune_hsjp='HSJP + fine-tune', finetune_scratch='scratch',
-                  scratch_equal_compute='scratch, equal total compute')
-    for name, label in labels.items():
+    rows = []
+    for name, label in ARM_LABELS.items():
         run = runs.get(name)
         if not run or 'test' not in run:
             continue
         t = run['test']
         total = run['train_seconds'] + (pre['train_seconds'] if run['init'] == 'hsjp' else 0)
-        out.append(f"| {label} | {run['init']} | {run['epochs']} | "
-                   f"{format_ap(t.get('coco/AP'))} | {format_ap(t.get('coco/AP .5'))} | "
-                   f"{format_ap(t.get('coco/AP .75'))} | {format_ap(t.get('coco/AR'))} | "
-                   f"{run['train_seconds']:.0f} | {total:.0f} |")
+        rows.append([label, run['init'], run['epochs'], format_ap(t.get('coco/AP')),
+                     format_ap(t.get('coco/AP .5')), format_ap(t.get('coco/AP .75')),
+                     format_ap(t.get('coco/AR')), f"{run['train_seconds']:.0f}",
+                     f'{total:.0f}'])
+    out.append(markdown_table(['arm', 'init', 'fine-tune epochs', 'AP', 'AP .5', 'AP .75',
+                               'AR', 'fine-tune time (s)',
+                               'total time incl. pretraining (s)'], rows))
     if 'test' in runs.get('finetune_hsjp', {}) and 'test' in runs.get('finetune_scratch', {}):
         gain = 100 * (runs['finetune_hsjp']['test']['coco/AP']
                       - runs['finetune_scratch']['test']['coco/AP'])
@@ -251,22 +212,13 @@ def format_report(results: dict) -> str:
     return '\n'.join(out) + '\n'
 
 
-def plot_val_curves(results: dict, path: Path) -> None:
-    """Validation AP per epoch of the fine-tuning runs."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for name, run in results['runs'].items():
-        rows = [r for r in run.get('val_per_epoch', []) if 'coco/AP' in r]
-        if rows:
-            ax.plot([r['step'] for r in rows], [100 * r['coco/AP'] for r in rows],
-                    marker='o', ms=3, label=f"{name} ({run.get('init')} init)")
-    ax.set_xlabel('fine-tuning epoch')
-    ax.set_ylabel('validation COCO AP (%)')
-    ax.set_title('HSJP quickstart: validation AP per epoch')
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+def plot_val_curves(results: dict, path: Path) -> str:
+    """Validation AP (%) per epoch of the fine-tuning runs (their ``convergence`` records),
+    drawn by :func:`~hsjp_mmpose.visualization.curves.plot_convergence`."""
+    from hsjp_mmpose.visualization.curves import plot_convergence
+    runs = {f"{name} ({run.get('init')} init)": run['convergence']
+            for name, run in results['runs'].items()
+            if any('coco/AP' in r['metrics'] for r in run.get('convergence', []))}
+    return plot_convergence(runs, 'coco/AP', path, scale=100, xlabel='fine-tuning epoch',
+                            ylabel='validation COCO AP (%)',
+                            title='HSJP quickstart: validation AP per epoch')

@@ -10,22 +10,30 @@
     work_dir/results.json           every finished arm (read back on a second run)
 
 A second run with the same work dir skips the arms that finished with the same config and
-options and resumes (``--resume``) the one that was stopped half-way, so a long matrix
-survives a cancelled job. The quickstart and every benchmark are a short list of arms on
-top of it and report AP the same way (:func:`format_ap`).
+options (the same ``key=value`` overrides, in any order) and resumes (``--resume``) the one
+that was stopped half-way, so a long matrix survives a cancelled job. Every command runs
+in a session of its own under :mod:`~hsjp_mmpose.experiments.watchdog`: Ctrl-C, SIGTERM
+and the runner's own death (even by SIGKILL) stop it with its children. An arm's
+validation metrics per epoch are the ``convergence.json`` records of its run
+(:mod:`~hsjp_mmpose.experiments.convergence`), kept in ``results.json``. The quickstart and
+every benchmark are a short list of arms on top of it, with overrides from
+:mod:`~hsjp_mmpose.experiments.options` and one report format
+(:mod:`~hsjp_mmpose.experiments.report`).
 """
 import json
 import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-from mmengine.config import Config
-
+from hsjp_mmpose.experiments import watchdog
+from hsjp_mmpose.experiments.allocator import with_malloc_env
+from hsjp_mmpose.experiments.convergence import load_convergence
 from hsjp_mmpose.experiments.mim import mim_executable
 
 # Lines of a training log worth echoing as progress.
@@ -60,55 +68,58 @@ class Arm:
                     test_options=list(self.test_options))
 
 
-def format_ap(value: Optional[float]) -> str:
-    """COCO AP (a fraction as CocoMetric gives it) as percent with one decimal."""
-    return 'n/a' if value is None else f'{100 * value:.1f}'
+def _canonical_options(options: Sequence[str]):
+    """What ``--cfg-options`` makes of ``options``: ``key=value`` pairs, the last value of
+    a key winning, in any order, unless a key is a prefix of another (``a=None a.b=1``),
+    where the order matters and is kept."""
+    pairs = dict(str(o).split('=', 1) if '=' in str(o) else (str(o), None) for o in options)
+    keys = list(pairs)
+    if any(b.startswith(a + '.') for a in keys for b in keys if a != b):
+        return [str(o) for o in options]
+    return sorted(pairs.items())
 
 
-def pipeline_index(config: Union[str, Path, Config], loader: str, transform: str) -> int:
-    """Index of the first transform of type ``transform`` in ``<loader>.dataset.pipeline``,
-    so that overrides name a transform by type, never by position."""
-    cfg = config if isinstance(config, Config) else Config.fromfile(str(config))
-    pipeline = cfg[loader].dataset.pipeline
-    for i, step in enumerate(pipeline):
-        if step.get('type') == transform:
-            return i
-    raise KeyError(f'{loader}.dataset.pipeline of {getattr(cfg, "filename", config)} has no '
-                   f'{transform} (it has {[step.get("type") for step in pipeline]})')
+def same_arm(signature: Optional[dict], arm: Arm) -> bool:
+    """Whether a saved arm ``signature`` trains and tests what ``arm`` does: the same
+    config and the same overrides (:func:`_canonical_options`)."""
+    if not signature:
+        return False
+    mine = arm.signature()
+    return signature.get('config') == mine['config'] and all(
+        _canonical_options(signature.get(key, [])) == _canonical_options(mine[key])
+        for key in ('options', 'test_options'))
 
 
-def transform_options(config: Union[str, Path, Config], transform: str, loaders: Sequence[str],
-                      **values) -> List[str]:
-    """``--cfg-options`` that set ``values`` on the ``transform`` step of each loader's
-    pipeline (found by type), e.g. ``transform_options(cfg, 'RandomJigsaw',
-    ['train_dataloader'], patch_jitter=4)``."""
-    cfg = config if isinstance(config, Config) else Config.fromfile(str(config))
-    options = []
-    for loader in loaders:
-        index = pipeline_index(cfg, loader, transform)
-        options += [f'{loader}.dataset.pipeline.{index}.{key}={_option_value(value)}'
-                    for key, value in values.items()]
-    return options
+def training_set_size(config: Union[str, Path], data_root: Union[str, Path]) -> int:
+    """How many samples (people, for a top-down config) ``config``'s training set holds
+    on ``data_root``, all of them (``indices`` dropped): what an override
+    ``train_dataloader.dataset.indices=N`` takes the first ``N`` of."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import DATASETS
+    init_default_scope('mmpose')
+    cfg = Config.fromfile(str(config)).train_dataloader.dataset
+    cfg.data_root = str(Path(data_root).resolve()) + '/'
+    cfg.pop('indices', None)
+    cfg.pipeline = []
+    return len(DATASETS.build(cfg))
 
 
-def _option_value(value) -> str:
-    if isinstance(value, (tuple, list)):
-        return '(' + ','.join(_option_value(v) for v in value) + (',)' if len(value) == 1
-                                                                   else ')')
-    return str(value)
+def check_labelled_people(num_labelled: int, config: Union[str, Path],
+                          data_root: Union[str, Path]) -> int:
+    """The number of labelled people ``config``'s training set holds on ``data_root``
+    (:func:`training_set_size`); a ``num_labelled`` above it fails here, before any
+    training, which would otherwise quietly use fewer.
 
-
-def read_val_scalars(run_dir: Path) -> List[dict]:
-    """Validation metrics per epoch from ``<run_dir>/<timestamp>/vis_data/scalars.json``
-    (every timestamp folder, oldest first: a resumed run continues the curve)."""
-    rows = {}
-    for path in sorted(Path(run_dir).glob('*/vis_data/scalars.json')):
-        for line in path.read_text().splitlines():
-            record = json.loads(line)
-            if any(k.startswith(('coco/', 'jigsaw/', 'PCK', 'mpjpe', 'p-mpjpe')) or k == 'PCK'
-                   for k in record):
-                rows[record.get('step')] = record
-    return [rows[k] for k in sorted(rows, key=lambda s: (s is None, s))]
+    Raises:
+        ValueError: Naming ``num_labelled``, the data folder and what it holds.
+    """
+    people = training_set_size(config, data_root)
+    if num_labelled > people:
+        raise ValueError(f'num_labelled is {num_labelled}, but the generated training split '
+                         f'in {data_root} holds only {people} labelled people; lower '
+                         'num_labelled or generate more images (num_train, max_people)')
+    return people
 
 
 def parse_test_metrics(output: str) -> Dict[str, float]:
@@ -124,8 +135,10 @@ def parse_test_metrics(output: str) -> Dict[str, float]:
 
 
 def subprocess_env() -> dict:
-    """The environment of every training and test subprocess."""
-    env = dict(os.environ)
+    """The environment of every training and test subprocess: unbuffered output, and
+    glibc malloc settings that spare each iteration its page faults
+    (:mod:`~hsjp_mmpose.experiments.allocator`; the user's own values win)."""
+    env = with_malloc_env(dict(os.environ))
     env['PYTHONUNBUFFERED'] = '1'
     return env
 
@@ -175,14 +188,16 @@ class ExperimentRunner:
         """Run a command, echoing progress lines and keeping its output in ``logs/``.
 
         SIGINT and SIGTERM stop the command's whole process group (its data workers too)
-        before they propagate. Returns the output and the wall time in seconds."""
+        before they propagate; if this process dies, even by SIGKILL, the command's
+        watchdog stops the group (:mod:`~hsjp_mmpose.experiments.watchdog`). Returns the
+        output and the wall time in seconds."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_file = self.log_dir / f'{step}.log'
         self.say(f'{step}: {" ".join(map(str, args))}')
         start = time.time()
         lines = []
         with open(log_file, 'w') as fh, _terminate_on_sigterm(), subprocess.Popen(
-                [str(a) for a in args], cwd=str(self.work_dir), stdout=subprocess.PIPE,
+                watched_command(args), cwd=str(self.work_dir), stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, text=True, bufsize=1, env=subprocess_env(),
                 start_new_session=True) as proc:
             try:
@@ -235,13 +250,16 @@ class ExperimentRunner:
         """Train (or resume) and test one arm; a finished arm with the same config and
         options is taken from ``results.json``."""
         done = self.runs.get(arm.name)
-        if done and done.get('signature') == arm.signature() and done.get('finished'):
-            self.say(f'{arm.name}: finished in an earlier run, reusing its results')
-            return done
         run_dir = self.work_dir / 'runs' / arm.name
+        same = done is not None and same_arm(done.get('signature'), arm)
+        if same and done.get('finished'):
+            self.say(f'{arm.name}: finished in an earlier run, reusing its results')
+            if 'convergence' not in done:  # recorded before results.json kept the curves
+                done['convergence'] = self._convergence(run_dir)
+                self.save()
+            return done
         args = [mim_executable(), 'train', 'mmpose', arm.config, '--work-dir', run_dir]
-        resumed = done is not None and done.get('signature') == arm.signature() and \
-            (run_dir / 'last_checkpoint').is_file()
+        resumed = same and (run_dir / 'last_checkpoint').is_file()
         if resumed:
             args.append('--resume')
         elif run_dir.exists():
@@ -258,12 +276,20 @@ class ExperimentRunner:
         _, seconds = self.run_command(f'train_{arm.name}', args)
         record['train_seconds'] = round(record['train_seconds'] + seconds, 1)
         record['checkpoint'] = Path(run_dir / 'last_checkpoint').read_text().strip()
-        record['val_per_epoch'] = read_val_scalars(run_dir)
+        record['convergence'] = self._convergence(run_dir)
         if arm.test:
             record['test'], record['test_seconds'] = self.test(arm, record['checkpoint'])
         record['finished'] = True
         self.save()
         return record
+
+    def _convergence(self, run_dir: Path) -> List[dict]:
+        """The run's validation records (``convergence.json``); none without the hook."""
+        try:
+            return load_convergence(run_dir)
+        except (FileNotFoundError, ValueError) as err:
+            self.say(f'no validation curve for {run_dir.name}: {err}')
+            return []
 
     def test(self, arm: Arm, checkpoint: str) -> Tuple[Dict[str, float], float]:
         """``mim test`` of ``checkpoint`` with the arm's config; (metrics, seconds)."""
@@ -278,6 +304,13 @@ class ExperimentRunner:
             raise RuntimeError(f'no metrics found in the output of test_{arm.name}; see '
                                f'{self.log_dir}/test_{arm.name}.log')
         return metrics, round(seconds, 1)
+
+
+def watched_command(args: Sequence) -> List[str]:
+    """``args`` run under :mod:`~hsjp_mmpose.experiments.watchdog` on behalf of this
+    process: the command and its children end when this process does."""
+    return [sys.executable, '-I', watchdog.__file__, str(os.getpid()), '--',
+            *(str(a) for a in args)]
 
 
 def _data_options(options: Sequence[str]) -> List[str]:

@@ -58,6 +58,7 @@ def test_sources_and_tasks_name_existing_configs():
     (dict(num_labelled=0), 'num_labelled'),
     (dict(fraction=1.5), 'fraction'),
     (dict(data_level='impossible'), 'impossible'),
+    (dict(num_train=100, num_labelled=101), r'num_labelled is 101.*easy level can hold \(100\)'),
 ])
 def test_bad_settings_fail_at_once_naming_the_setting(change, message):
     settings = PretrainingBenchmarkSettings(**change)
@@ -128,9 +129,23 @@ def test_tiny_benchmark_end_to_end_and_resume(tmp_path):
     # what each source handed on: jigsaw-cls the backbone, keypoints-2d also the head
     logs = tmp_path / 'logs'
     assert '120/120 tensors loaded' in (logs / 'train_pose2d_jigsaw-cls.log').read_text()
-    assert '18/20 tensors loaded' in (logs / 'train_pose3d_keypoints-2d.log').read_text()
+    assert '18/22 tensors loaded' in (logs / 'train_pose3d_keypoints-2d.log').read_text()
     for name in ('results.md', 'results.json', 'convergence.png'):
         assert (tmp_path / name).is_file()
     # a second run reuses every finished arm
     again = PretrainingBenchmark(tmp_path, settings, log=lines.append).run()
     assert again['table'][2]['pose3d']['test'] == results['table'][2]['pose3d']['test']
+
+
+def test_cli_refuses_more_labelled_people_than_generated_before_training(tmp_path, capsys):
+    """Four hard-level images may hold 12 people (the settings pass); the generated ones
+    hold fewer, which stops the benchmark after the data and before any training, with
+    one line naming the setting (no traceback)."""
+    from tools.benchmark_pretraining import main
+    with pytest.raises(SystemExit) as stop:
+        main(['--work-dir', str(tmp_path), '--sources', 'scratch', '--tasks', 'pose2d',
+              '--level', 'hard', '--num-train', '4', '--num-val', '2', '--num-labelled', '12'])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert 'num_labelled is 12' in err and 'holds only' in err and 'Traceback' not in err
+    assert (tmp_path / 'data').is_dir() and not (tmp_path / 'runs').exists()

@@ -1,44 +1,12 @@
 # Copyright (c) hsjp-mmpose contributors.
-"""The quickstart's report helpers, its command line, and one tiny end-to-end run."""
+"""The quickstart's settings, report, plot and command line, and one tiny end-to-end run
+(the overrides it builds are tested in test_options.py)."""
 import json
 
 import pytest
 
-from hsjp_mmpose.experiments.quickstart import (FINETUNE_CONFIGS, PRETRAIN_CONFIG, Quickstart,
-                                    QuickstartSettings, check_settings, format_report,
-                                    init_options, jigsaw_options, plot_val_curves)
-
-def test_jigsaw_options_match_the_config():
-    from mmengine.config import Config
-    cfg = Config.fromfile(str(PRETRAIN_CONFIG))
-    options = dict(o.split('=', 1) for o in jigsaw_options((2, 2), 6))
-    cfg.merge_from_dict({k: eval(v) for k, v in options.items()})
-    assert cfg.train_dataloader.dataset.pipeline[5].type == 'RandomJigsaw'
-    assert cfg.train_dataloader.dataset.pipeline[5].grid == (2, 2)
-    assert cfg.train_dataloader.dataset.pipeline[5].patch_jitter == 6
-    assert cfg.train_dataloader.dataset.pipeline[6].encoder.grid == (2, 2)
-    for loader in (cfg.val_dataloader, cfg.test_dataloader):
-        assert loader.dataset.pipeline[3].type == 'RandomJigsaw'
-        assert loader.dataset.pipeline[3].grid == (2, 2)
-        assert loader.dataset.jigsaw_grid == (2, 2)
-    assert cfg.model.head.out_channels == 4 and cfg.model.head.decoder.grid == (2, 2)
-    assert cfg.val_evaluator.grid == (2, 2)
-
-
-@pytest.mark.parametrize('transfer', ['whole', 'backbone'])
-def test_init_options_load_what_transfer_says(transfer, tmp_path):
-    from mmengine.config import Config
-    cfg = Config.fromfile(str(FINETUNE_CONFIGS['hsjp']))
-    options = dict(o.split('=', 1) for o in init_options(tmp_path, transfer))
-    cfg.merge_from_dict({k: None if v == 'None' else v for k, v in options.items()})
-    ckpt = str(tmp_path / 'transfer.pth')
-    assert cfg.model.backbone.init_cfg.checkpoint == ckpt
-    assert cfg.model.backbone.init_cfg.prefix == 'backbone.'
-    if transfer == 'backbone':
-        assert cfg.model.head.init_cfg is None
-    else:
-        pretrained, = [c for c in cfg.model.head.init_cfg if c['type'] == 'Pretrained']
-        assert pretrained.checkpoint == ckpt and pretrained.prefix == 'head.'
+from hsjp_mmpose.experiments.quickstart import (Quickstart, QuickstartSettings, format_report,
+                                                plot_val_curves)
 
 
 @pytest.mark.parametrize('kwargs, match', [
@@ -47,6 +15,8 @@ def test_init_options_load_what_transfer_says(transfer, tmp_path):
     (dict(num_labelled=0), 'num_labelled'),
     (dict(transfer='head'), 'transfer'),
     (dict(data_level='extreme'), 'easy, medium, hard'),
+    (dict(num_train=3000, num_labelled=5000), r'num_labelled is 5000.*num_train \(3000\)'),
+    (dict(num_train=10, max_people=2, num_labelled=21), r'max_people \(2\).*\(20\)'),
 ])
 def test_settings_are_checked_before_any_work(kwargs, match, tmp_path):
     with pytest.raises(ValueError, match=match):
@@ -54,15 +24,31 @@ def test_settings_are_checked_before_any_work(kwargs, match, tmp_path):
     assert not (tmp_path / 'q').exists()
 
 
+def test_more_labelled_people_than_generated_is_refused_before_training(tmp_path):
+    """The settings allow up to 3 people in each of 4 images; the generated images hold
+    fewer, which is found after generating the data and before any training."""
+    settings = QuickstartSettings(num_train=4, num_val=2, num_labelled=12, max_people=3)
+    lines = []
+    with pytest.raises(ValueError, match=r'num_labelled is 12.*holds only \d+ labelled'):
+        Quickstart(tmp_path, settings, log=lines.append).run()
+    assert (tmp_path / 'data').is_dir() and not (tmp_path / 'runs').exists()
+    assert not any('train_' in line for line in lines)
+
+
+def _records(*values):
+    return [dict(epoch=e, iter=13 * e, elapsed_s=3. * e, metrics={'coco/AP': v})
+            for e, v in enumerate(values, 1)]
+
+
 def _fake_results():
     run = lambda init, ap, secs: dict(  # noqa: E731
         init=init, epochs=8, train_seconds=secs,
         test={'coco/AP': ap, 'coco/AP .5': 0.5, 'coco/AP .75': 0.1, 'coco/AR': 0.3},
-        val_per_epoch=[{'coco/AP': ap / 2, 'step': 1}, {'coco/AP': ap, 'step': 2}])
+        convergence=_records(ap / 2, ap))
+    jigsaw = {'jigsaw/patch_accuracy': 0.4, 'jigsaw/puzzle_accuracy': 0.01}
     return dict(settings=vars(QuickstartSettings()) | dict(jigsaw_grid=(4, 3)), runs=dict(
-        hsjp_pretrain=dict(train_seconds=100., jigsaw={'jigsaw/patch_accuracy': 0.4,
-                                                       'jigsaw/puzzle_accuracy': 0.01},
-                           val_per_epoch=[]),
+        hsjp_pretrain=dict(train_seconds=100., jigsaw=jigsaw,
+                           convergence=[dict(epoch=4, iter=40, elapsed_s=9., metrics=jigsaw)]),
         finetune_hsjp=run('hsjp', 0.25, 50.), finetune_scratch=run('scratch', 0.2, 50.)),
         total_seconds=300.)
 
@@ -75,6 +61,9 @@ def test_format_report_and_plot(tmp_path):
     assert 'patch accuracy 0.400' in text
     plot_val_curves(_fake_results(), tmp_path / 'curves.png')
     assert (tmp_path / 'curves.png').stat().st_size > 1000
+    with pytest.raises(ValueError, match='at least one run'):  # no AP curve at all
+        plot_val_curves(dict(runs=dict(hsjp_pretrain=_fake_results()['runs']['hsjp_pretrain'])),
+                        tmp_path / 'none.png')
 
 
 def test_cli_rejects_bad_arguments(capsys):
@@ -87,6 +76,21 @@ def test_cli_rejects_bad_arguments(capsys):
     err = capsys.readouterr().err
     assert '--grid' in err and 'rows can be [1, 2, 4, 8]' in err
     assert parse_args(['--grid', '2', '2']).settings.jigsaw_grid == (2, 2)
+    with pytest.raises(SystemExit):  # refused before any work starts
+        parse_args(['--num-labelled', '5000', '--num-train', '3000'])
+    err = capsys.readouterr().err
+    assert '--num-labelled is 5000' in err and '--num-train (3000)' in err
+
+
+def test_cli_refuses_too_few_generated_people_before_training(tmp_path, capsys):
+    from tools.quickstart import main
+    with pytest.raises(SystemExit) as stop:
+        main(['--work-dir', str(tmp_path), '--num-train', '4', '--num-val', '2',
+              '--max-people', '3', '--num-labelled', '12'])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert '--num-labelled is 12' in err and 'Traceback' not in err
+    assert not (tmp_path / 'runs').exists()
 
 
 @pytest.mark.integration
@@ -101,8 +105,12 @@ def test_tiny_quickstart_end_to_end(tmp_path):
                                     'scratch_equal_compute'}
     for name in ('finetune_hsjp', 'finetune_scratch', 'scratch_equal_compute'):
         assert 'coco/AP' in results['runs'][name]['test']
-        assert results['runs'][name]['val_per_epoch']
+        assert [r['epoch'] for r in results['runs'][name]['convergence']] == [1]
+        assert 'coco/AP' in results['runs'][name]['convergence'][0]['metrics']
     assert 'jigsaw/patch_accuracy' in results['runs']['hsjp_pretrain']['jigsaw']
+    saved = json.loads((tmp_path / 'results.json').read_text())
+    assert saved['runs']['finetune_scratch']['convergence'] == \
+        results['runs']['finetune_scratch']['convergence']
     for name in ('results.md', 'results.json', 'val_ap_per_epoch.png'):
         assert (tmp_path / name).is_file()
     assert any('Epoch(train)' in line for line in lines)  # progress is visible

@@ -1,12 +1,19 @@
 # Copyright (c) hsjp-mmpose contributors.
-"""The experiment runner: overrides by transform type, metric parsing, resume logic."""
+"""The experiment runner: metric parsing, resume logic, per-epoch records, and the
+commands' lifetime (SIGTERM, and the runner's own death by SIGKILL)."""
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
-from hsjp_mmpose.experiments import (Arm, ExperimentRunner, format_ap, parse_test_metrics,
-                                     pipeline_index, read_val_scalars, transform_options)
+from hsjp_mmpose.experiments import (Arm, ExperimentRunner, format_ap, markdown_table,
+                                     parse_test_metrics, same_arm, training_set_size)
 
 REPO = Path(__file__).resolve().parents[2]
 PRETRAIN = REPO / 'configs/hsjp/hsjp_res18-half_1xb32-30e_synthetic-person-128x96.py'
@@ -26,35 +33,39 @@ def test_parse_test_metrics():
     assert parse_test_metrics('no test line') == {}
 
 
-def test_read_val_scalars_joins_resumed_runs(tmp_path):
-    for stamp, rows in (('20260101_000000', [{'coco/AP': 0.1, 'step': 1},
-                                             {'loss': 0.3, 'step': 13}]),
-                        ('20260101_010000', [{'coco/AP': 0.2, 'step': 2}])):
-        vis = tmp_path / stamp / 'vis_data'
-        vis.mkdir(parents=True)
-        (vis / 'scalars.json').write_text('\n'.join(json.dumps(r) for r in rows))
-    assert [r['step'] for r in read_val_scalars(tmp_path)] == [1, 2]
-    assert read_val_scalars(tmp_path / 'missing') == []
+def test_markdown_table():
+    assert markdown_table(['a', 'b'], [[1, 'x'], ['2', None]]) == \
+        '| a | b |\n|---|---|\n| 1 | x |\n| 2 | None |'
+    with pytest.raises(ValueError, match='1 cells for 2 columns'):
+        markdown_table(['a', 'b'], [[1]])
 
 
-def test_transforms_are_found_by_type():
-    from mmengine.config import Config
-    cfg = Config.fromfile(str(PRETRAIN))
-    index = pipeline_index(cfg, 'train_dataloader', 'RandomJigsaw')
-    assert cfg.train_dataloader.dataset.pipeline[index].type == 'RandomJigsaw'
-    options = transform_options(cfg, 'RandomJigsaw', ['train_dataloader', 'val_dataloader'],
-                                grid=(3, 2), patch_jitter=4)
-    cfg.merge_from_dict({k: eval(v) for k, v in (o.split('=', 1) for o in options)})
-    for loader in ('train_dataloader', 'val_dataloader'):
-        step = cfg[loader].dataset.pipeline[pipeline_index(cfg, loader, 'RandomJigsaw')]
-        assert step.grid == (3, 2) and step.patch_jitter == 4
-    with pytest.raises(KeyError, match='has no Nonexistent'):
-        pipeline_index(cfg, 'train_dataloader', 'Nonexistent')
+def test_same_arm_compares_what_the_overrides_do():
+    arm = Arm('a', PRETRAIN, ['train_cfg.max_epochs=3', 'randomness.seed=1'])
+    saved = dict(arm.signature())
+    assert same_arm(saved, arm)
+    # the same overrides in another order: the same config, the same arm
+    assert same_arm(dict(saved, options=['randomness.seed=1', 'train_cfg.max_epochs=3']), arm)
+    # a later value of a key wins, as with --cfg-options
+    assert same_arm(dict(saved, options=['randomness.seed=0', 'randomness.seed=1',
+                                         'train_cfg.max_epochs=3']), arm)
+    assert not same_arm(dict(saved, options=['train_cfg.max_epochs=4', 'randomness.seed=1']),
+                        arm)
+    assert not same_arm(dict(saved, config='/other.py'), arm)
+    assert not same_arm(None, arm)
+    # where a key is a prefix of another, the order changes the result and is compared
+    nested = Arm('b', PRETRAIN, ['model.head.init_cfg=None', 'model.head.init_cfg.0.x=1'])
+    swapped = dict(nested.signature(), options=nested.options[::-1])
+    assert same_arm(nested.signature(), nested) and not same_arm(swapped, nested)
 
 
 def test_arm_needs_an_existing_config(tmp_path):
     with pytest.raises(FileNotFoundError, match='missing.py'):
         Arm('a', tmp_path / 'missing.py')
+
+
+CURVE = [dict(epoch=1, iter=13, elapsed_s=2., metrics={'coco/AP': 0.1}),
+         dict(epoch=2, iter=26, elapsed_s=4., metrics={'coco/AP': 0.2})]
 
 
 class _FakeRunner(ExperimentRunner):
@@ -72,6 +83,7 @@ class _FakeRunner(ExperimentRunner):
             run_dir.mkdir(parents=True, exist_ok=True)
             (run_dir / 'epoch_1.pth').write_bytes(b'x')
             (run_dir / 'last_checkpoint').write_text(str(run_dir / 'epoch_1.pth'))
+            (run_dir / 'convergence.json').write_text(json.dumps(CURVE))
             if self.fail_train:
                 raise KeyboardInterrupt('stopped')
             return '', 2.0
@@ -96,8 +108,24 @@ def test_runner_reuses_finished_arms_and_resumes_stopped_ones(tmp_path):
     assert 'val_dataloader.dataset.data_root=/d/' in test
     assert not any(o.startswith('train_cfg') for o in test)
 
+    # the validation curve is kept in results.json, from the run's convergence.json
+    assert run['convergence'] == CURVE
+    saved = json.loads((tmp_path / 'results.json').read_text())['runs']['scratch']
+    assert saved['convergence'] == CURVE
+
     third = _FakeRunner(tmp_path, log=lambda m: None)
     assert third.run(arm)['test'] == run['test'] and third.commands == []  # reused
+
+    # a finished arm of an older work dir (its options in another order, no curve in
+    # results.json) is reused too, its curve read from the run dir
+    results = json.loads((tmp_path / 'results.json').read_text())
+    record = results['runs']['scratch']
+    record['signature']['options'] = record['signature']['options'][::-1]
+    del record['convergence']
+    record['val_per_epoch'] = [{'coco/AP': 0.2, 'step': 2}]
+    (tmp_path / 'results.json').write_text(json.dumps(results))
+    older = _FakeRunner(tmp_path, log=lambda m: None)
+    assert older.run(arm)['convergence'] == CURVE and older.commands == []
 
     changed = Arm('scratch', PRETRAIN, ['train_cfg.max_epochs=3'])
     fourth = _FakeRunner(tmp_path, log=lambda m: None)
@@ -108,10 +136,7 @@ def test_runner_reuses_finished_arms_and_resumes_stopped_ones(tmp_path):
 def test_sigterm_stops_the_command_and_its_process_group(tmp_path):
     """``timeout``, a job scheduler or a cancelled CI job send SIGTERM: the running
     command (its own session, so Ctrl-C would not reach it) must be stopped too."""
-    import os
-    import signal
     import threading
-    import time
     runner = ExperimentRunner(tmp_path, log=lambda msg: None)
     before = signal.getsignal(signal.SIGTERM)
     marker = tmp_path / 'child.pid'
@@ -127,3 +152,81 @@ def test_sigterm_stops_the_command_and_its_process_group(tmp_path):
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # the child is gone
     assert signal.getsignal(signal.SIGTERM) == before  # the old handler is back
+
+
+def test_training_set_size_counts_the_labelled_people(synthetic_coco):
+    """What ``train_dataloader.dataset.indices=N`` takes the first N of: the people of
+    the training annotations with a labelled keypoint (the default level puts up to 3 in
+    an image; people wholly out of view are not samples)."""
+    annotations = json.loads(
+        (synthetic_coco / 'annotations/person_keypoints_train.json').read_text())
+    labelled = [a for a in annotations['annotations'] if a['num_keypoints'] > 0]
+    size = training_set_size(PRETRAIN.parents[1] / 'finetune/'
+                             'td-hm_res18-half_scratch_1xb32-30e_synthetic-128x96.py',
+                             synthetic_coco)
+    assert size == len(labelled) and size >= 24
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+
+# Like ``mim train``: a child that starts ``tools/train.py`` and waits for it.
+FAKE_MIM = textwrap.dedent('''
+    import os, subprocess, sys
+    open(sys.argv[1], 'w').write(str(os.getpid()))
+    subprocess.check_call([sys.executable, '-c',
+                           'import os, sys, time; open(sys.argv[1], "w").write(str(os.getpid()));'
+                           'time.sleep(120)', sys.argv[2]])
+''')
+RUNNER = textwrap.dedent('''
+    import sys
+    from hsjp_mmpose.experiments.runner import ExperimentRunner
+    ExperimentRunner(sys.argv[1], log=lambda msg: None).run_command(
+        'train_fake', [sys.executable, *sys.argv[2:]])
+''')
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc')
+def test_a_command_ends_when_its_runner_is_killed(tmp_path):
+    """A benchmark killed by SIGKILL (a time limit's hard kill, the OOM killer) cannot
+    stop its command itself: the command (``mim train``) and its own child
+    (``tools/train.py``) must still end within seconds."""
+    fake_mim, child_pid, grandchild_pid = (tmp_path / 'fake_mim.py', tmp_path / 'mim.pid',
+                                           tmp_path / 'train.pid')
+    fake_mim.write_text(FAKE_MIM)
+    runner = subprocess.Popen([sys.executable, '-c', RUNNER, str(tmp_path / 'work'),
+                               str(fake_mim), str(child_pid), str(grandchild_pid)],
+                              cwd=str(Path(__file__).resolve().parents[2]))
+    try:
+        deadline = time.time() + 120
+        while not (grandchild_pid.is_file() and grandchild_pid.read_text()):
+            assert runner.poll() is None, 'the runner ended before starting its command'
+            assert time.time() < deadline, 'the command did not start'
+            time.sleep(0.2)
+        pids = [int(child_pid.read_text()), int(grandchild_pid.read_text())]
+        assert all(_alive(pid) for pid in pids)
+        runner.send_signal(signal.SIGKILL)
+        runner.wait(timeout=10)
+        deadline = time.time() + 5
+        while any(_alive(pid) for pid in pids) and time.time() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in pids if _alive(pid)], 'training outlived its runner'
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+        for path in (child_pid, grandchild_pid):
+            if path.is_file() and path.read_text():
+                try:
+                    os.kill(int(path.read_text()), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass

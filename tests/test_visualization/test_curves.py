@@ -51,3 +51,21 @@ def test_errors_name_the_run(tmp_path):
     with pytest.raises(ValueError, match='at least one run'):
         plot_convergence({}, 'coco/AP', tmp_path / 'x.png')
     assert not (tmp_path / 'x.png').exists()
+
+
+def test_panels_side_by_side_with_scale_and_labels(tmp_path):
+    from hsjp_mmpose.visualization.curves import plot_convergence_panels
+    panels = [dict(runs={'a': _records([0.1, 0.2])}, metric='coco/AP', scale=100,
+                   ylabel='AP (%)', xlabel='fine-tuning epoch', title='2D'),
+              dict(runs={'a': _records([300., 200.], 'MPJPE')}, metric='MPJPE')]
+    out = plot_convergence_panels(panels, tmp_path / 'two.png')
+    one = plot_convergence({'a': _records([0.1, 0.2])}, 'coco/AP', tmp_path / 'one.png')
+    wide, narrow = cv2.imread(out), cv2.imread(one)
+    assert wide.shape[1] > 1.5 * narrow.shape[1]  # two panels
+    with pytest.raises(ValueError, match='unknown panel keys'):
+        plot_convergence_panels([dict(runs={'a': _records([0.1])}, metric='coco/AP',
+                                      colour='red')], tmp_path / 'x.png')
+    with pytest.raises(KeyError, match="run 'a'"):
+        plot_convergence_panels(panels[1:] + [dict(runs={'a': _records([0.1])},
+                                                   metric='MPJPE')], tmp_path / 'x.png')
+    assert not (tmp_path / 'x.png').exists()
