@@ -15,15 +15,50 @@ occluders          occluding shapes over people (x the default)            0    
 hide_prob          chance that a person is covered completely              0       0.02    0.04
 truncation_prob    chance that a person is cut by the image border         0       0.1     0.2
 height_range       the first person's height / image height                .75-.95 .6-.95  .5-.95
-max_yaw            turn away from the camera, degrees (180: any side)      60      180     180
+max_yaw            turn away from the camera, degrees (180: any side)      60      60      180
+back_share         share of people seen from behind (turned more than 90   0.2     0.2     0.2
+                   degrees) where max_yaw allows it; the turn is uniform
+                   within the front half and within the back half (0.5
+                   with max_yaw 180: uniform over all sides). In photos
+                   about one person in five shows their back
+=================  ======================================================  ======  ======  ======
+
+and the cues that tell a person's front from their back, and so their left from their right,
+the way photos tell them (they survive a horizontal flip, unlike a colour per side):
+
+=================  ======================================================  ======  ======  ======
+field              what it draws                                           easy    medium  hard
+=================  ======================================================  ======  ======  ======
+face               a face on the front of the head: skin, eyes and brows,  True    True    True
+                   nose, mouth (features >= 2 px at the 128x96 crop); in
+                   profile it sits on the side the person faces and the
+                   nose sticks out
+hair               hair over the top and back of the head (long hair, or   True    True    True
+                   a hood, hangs down the back), in a colour that stands
+                   out from the skin
+garment_front      a neckline and collar on the front of the shirt, often  True    True    True
+                   a chest print or a button placket; the back is plain
+head_scale         head size / an adult's (1: head height 1/7.9 of the     1       1       1
+                   standing height, as in real people)
+side_shading       the person's left parts lighter, right ones darker.     False   False   False
+                   A shortcut that no photo has: with a horizontal flip
+                   augmentation it is noise, and a network that used it
+                   would not transfer. Off unless asked for.
 =================  ======================================================  ======  ======  ======
 
 ``easy`` is for minutes-long CPU runs (the quickstart, the location-free benchmark): people
-face the camera, fill the crop and are not covered. ``hard`` (the generator's default) is
-for long runs: several people, occluders, people seen from behind and cut by the border.
+face the camera, fill the crop and are not covered. ``medium`` keeps them facing the camera
+but puts them in full clutter, two to an image, partly covered or cut by the border: the
+scene gets hard, the left/right question does not (at the calibration budget, turning
+people further than 60 degrees costs more than all of medium's other factors together).
+``hard`` (the generator's default) is for long runs: several people, limb-shaped clutter,
+occluders, people turned any way (one in five seen from behind) and cut by the border.
 """
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Dict, Mapping, Optional, Tuple, Union
+
+
+_BOOL_FIELDS = ('limb_distractors', 'face', 'hair', 'garment_front', 'side_shading')
 
 
 @dataclass(frozen=True)
@@ -38,6 +73,12 @@ class DataLevel:
     truncation_prob: float = 0.2
     height_range: Tuple[float, float] = (0.5, 0.95)
     max_yaw: float = 180.
+    back_share: float = 0.2
+    face: bool = True
+    hair: bool = True
+    garment_front: bool = True
+    head_scale: float = 1.
+    side_shading: bool = False
 
     def __post_init__(self) -> None:
         def bad(name, what):
@@ -50,13 +91,17 @@ class DataLevel:
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
                     or not 0 <= value <= 2:
                 bad(name, 'a number in [0, 2] (0 none, 1 the default amount)')
-        for name in ('hide_prob', 'truncation_prob'):
+        for name in ('hide_prob', 'truncation_prob', 'back_share'):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
                     or not 0 <= value <= 1:
                 bad(name, 'a probability in [0, 1]')
-        if not isinstance(self.limb_distractors, bool):
-            bad('limb_distractors', 'True or False')
+        for name in _BOOL_FIELDS:
+            if not isinstance(getattr(self, name), bool):
+                bad(name, 'True or False')
+        if isinstance(self.head_scale, bool) or not isinstance(self.head_scale, (int, float)) \
+                or not 0.5 <= self.head_scale <= 2:
+            bad('head_scale', 'a number in [0.5, 2] (1: the head of a real adult)')
         low_high = self.height_range
         if not (isinstance(low_high, (tuple, list)) and len(low_high) == 2
                 and 0.1 <= low_high[0] <= low_high[1] <= 1.2):
@@ -74,7 +119,8 @@ DATA_LEVELS: Dict[str, DataLevel] = dict(
     easy=DataLevel(max_people=1, clutter=0.5, limb_distractors=False, occluders=0.,
                    hide_prob=0., truncation_prob=0., height_range=(0.75, 0.95), max_yaw=60.),
     medium=DataLevel(max_people=2, clutter=1., limb_distractors=False, occluders=0.5,
-                     hide_prob=0.02, truncation_prob=0.1, height_range=(0.6, 0.95)),
+                     hide_prob=0.02, truncation_prob=0.1, height_range=(0.6, 0.95),
+                     max_yaw=60.),
     hard=DataLevel(),
 )
 
@@ -117,7 +163,7 @@ def parse_level_overrides(items) -> dict:
             raise ValueError(f'level option {item!r}: expected NAME=VALUE with NAME one of '
                              f'{sorted(types)}')
         text = text.strip()
-        if name == 'limb_distractors':
+        if name in _BOOL_FIELDS:
             if text.lower() not in ('true', 'false', '1', '0'):
                 raise ValueError(f'level option {item!r}: use true or false')
             out[name] = text.lower() in ('true', '1')

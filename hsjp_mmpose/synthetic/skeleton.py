@@ -141,13 +141,18 @@ def _limb_frame(rot: np.ndarray, twist: float) -> Tuple[np.ndarray, np.ndarray]:
     return d, f
 
 
-def sample_body(rng: np.random.Generator, kind: Optional[str] = None) -> Body:
-    """Sample bone lengths, a pose family and joint angles; return the body-frame skeleton."""
+def sample_body(rng: np.random.Generator, kind: Optional[str] = None,
+                head_scale: float = 1.) -> Body:
+    """Sample bone lengths, a pose family and joint angles; return the body-frame skeleton.
+
+    ``head_scale`` scales the head (1: an adult's head, whose height, chin to crown, is about
+    1/7.9 of the standing height)."""
     if kind is None:
         kind = POSE_KINDS[rng.choice(len(POSE_KINDS), p=_POSE_KIND_PROBS)]
     scale = float(np.clip(rng.normal(1.0, 0.07), 0.82, 1.15))
     width = float(rng.uniform(0.88, 1.15))
     bone = {k: v * scale * rng.uniform(0.95, 1.05) for k, v in _BONES.items()}
+    bone['head_radius'] *= head_scale
     for k in ('hip_half', 'shoulder_half'):
         bone[k] *= width
     ang = {k: np.deg2rad(v) for k, v in _sample_angles(rng, kind).items()}

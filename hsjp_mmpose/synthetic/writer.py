@@ -23,9 +23,12 @@ Annotation format (COCO, plus two fields):
   of that silhouette), ``iscrowd`` (0), ``num_keypoints`` (keypoints with v > 0),
   ``keypoints`` (17 x (x, y, v) flattened, COCO order), ``keypoints_3d`` (17 x [X, Y, Z]:
   camera coordinates in mm, OpenCV axes) and ``pose_kind`` (the pose family).
-  Visibility v: 0 outside the image (then x = y = 0, as in COCO) or the whole person is
-  hidden (all keypoints 0, ``num_keypoints`` 0, bbox kept); 1 inside the image but covered
-  (by an occluder, a nearer person or the person's own nearer parts); 2 visible. For v > 0,
+  Visibility v: 0 outside the image (then x = y = 0, as in COCO), a face keypoint on the
+  far side of the head (the eyes and nose of a person seen from behind, the far eye and ear
+  of a profile: unlabelled, as COCO's annotators leave them) or the whole person is hidden
+  (all keypoints 0, ``num_keypoints`` 0, bbox kept); 1 inside the image but covered (by an
+  occluder, a nearer person, the person's own nearer parts, a hood over the ears); 2
+  visible. For v > 0,
   (x, y) is the projection of ``keypoints_3d`` through ``cam_param``:
   ``x = fx * X / Z + cx``, ``y = fy * Y / Z + cy``.
 
@@ -236,7 +239,7 @@ def generate_synthetic_coco(out_dir: Union[str, Path], num_train: int, num_val: 
                 hidden += num_hidden
             ann_file = out_dir / 'annotations' / f'person_keypoints_{split}.json'
             info = dict(description='hsjp-mmpose synthetic people', split=split, seed=seed,
-                        image_size=list(image_size), level=level.to_dict(), version=2)
+                        image_size=list(image_size), level=level.to_dict(), version=3)
             write_coco_json(ann_file, images, anns, info)
             summary['ann_files'][split] = str(ann_file)
             summary['num_images'][split] = len(images)

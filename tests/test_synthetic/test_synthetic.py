@@ -249,7 +249,8 @@ def _visibility_stats(root: Path) -> dict:
     vis = np.array([a['keypoints'][2::3] for a in data['annotations']])
     per_image = np.bincount([a['image_id'] for a in data['annotations']])
     heights = np.array([a['bbox'][3] for a in data['annotations']]) / 256
-    return dict(occluded=float((vis == 1).mean()), outside=float((vis == 0).mean()),
+    # body keypoints only: a face point on the far side of the head is v=0 at every level
+    return dict(occluded=float((vis == 1).mean()), outside=float((vis[:, 5:] == 0).mean()),
                 max_people=int(per_image.max()), min_height=float(heights.min()))
 
 
@@ -268,10 +269,18 @@ def test_level_arguments(tmp_path):
     assert get_data_level(dict(base='easy', max_yaw=180)) == \
         DataLevel(**{**DATA_LEVELS['easy'].to_dict(), 'max_yaw': 180.})
     assert parse_level_overrides(['limb_distractors=true', 'height_range=0.5,0.9',
-                                  'max_people=2']) == dict(
-        limb_distractors=True, height_range=(0.5, 0.9), max_people=2)
+                                  'max_people=2', 'side_shading=1', 'face=false',
+                                  'head_scale=1.2', 'back_share=0.5']) == dict(
+        limb_distractors=True, height_range=(0.5, 0.9), max_people=2, side_shading=True,
+        face=False, head_scale=1.2, back_share=0.5)
+    # the cues are on and the shortcut is off at every level
+    for level in DATA_LEVELS.values():
+        assert level.face and level.hair and level.garment_front and not level.side_shading
+        assert level.head_scale == 1.
     for bad, match in ((dict(level='extreme'), 'easy, medium, hard'),
                        (dict(level=dict(occluders=5)), 'occluders'),
+                       (dict(level=dict(base='easy', side_shading='yes')), 'side_shading'),
+                       (dict(level=dict(base='easy', head_scale=3)), 'head_scale'),
                        (dict(level=dict(base='easy', wings=2)), 'wings'),
                        (dict(max_people=4), 'max_people')):
         with pytest.raises(ValueError, match=match):
