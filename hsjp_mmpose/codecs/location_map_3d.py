@@ -70,6 +70,8 @@ class LocationMap3D(BaseKeypointCodec):
           ``location_scale``, shape (N, K, 3)
         - location_weights (np.ndarray): ``keypoint_weights`` times the 3D availability
           (``lifting_target_visible``), shape (N, K)
+        - lifting_target_weight (np.ndarray): the 3D availability alone (1 or 0), shape
+          (N, K), whether or not the joint is seen in 2D
 
     Args:
         input_size (tuple): input image size ``(w, h)``
@@ -86,7 +88,8 @@ class LocationMap3D(BaseKeypointCodec):
     field_mapping_table = dict(heatmaps='heatmaps')
     label_mapping_table = dict(keypoint_weights='keypoint_weights',
                                location_targets='location_targets',
-                               location_weights='location_weights')
+                               location_weights='location_weights',
+                               lifting_target_weight='lifting_target_weight')
 
     def __init__(self,
                  input_size: Sequence[int],
@@ -151,7 +154,8 @@ class LocationMap3D(BaseKeypointCodec):
         return dict(heatmaps=heatmaps,
                     keypoint_weights=keypoint_weights,
                     location_targets=(lifting_target / self.location_scale).astype(np.float32),
-                    location_weights=location_weights.astype(np.float32))
+                    location_weights=location_weights.astype(np.float32),
+                    lifting_target_weight=(visible_3d > 0).astype(np.float32))
 
     def decode(self, heatmaps: np.ndarray,
                location_maps: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:

@@ -90,6 +90,11 @@ def test_weights_follow_2d_visibility_and_3d_availability():
     assert encoded['keypoint_weights'][0, :3].tolist() == [0, 0, 1]
     assert encoded['location_weights'][0, :3].tolist() == [0, 0, 0]
     assert encoded['location_weights'][0, 3:].min() == 1
+    # the 3D availability alone (the running mean pose of LocationMap3DHead counts every
+    # joint with a 3D target, whether or not it is seen in 2D)
+    assert encoded['lifting_target_weight'][0, :3].tolist() == [1, 1, 0]
+    assert encoded['lifting_target_weight'][0, 3:].min() == 1
+    assert codec.label_mapping_table['lifting_target_weight'] == 'lifting_target_weight'
 
 
 def test_bad_arguments_and_inputs():

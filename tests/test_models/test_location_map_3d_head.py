@@ -155,9 +155,51 @@ def test_heatmap_head_checkpoints_fit_all_but_the_final_layer():
                                deconv_out_channels=(16, 16, 16), deconv_kernel_sizes=(4, 4, 4))
     source = heatmap_head.state_dict()
     target = _head().state_dict()
-    assert set(source) == set(target)
+    # plus the running mean pose's buffers, task-specific like the final layer they sit in
+    assert set(target) - set(source) == {'final_layer.target_mean', 'final_layer.target_count'}
+    assert set(source) <= set(target)
+    assert set(_head(running_mean_pose=False).state_dict()) == set(source)
     mismatched = {k for k in source if source[k].shape != target[k].shape}
     assert mismatched == {'final_layer.weight', 'final_layer.bias'}
+
+
+def test_running_mean_pose_is_the_weighted_mean_of_every_target_seen():
+    head = _head()
+    rng = np.random.default_rng(0)
+    targets = [torch.from_numpy(rng.normal(0, 0.3, (4, K, 3)).astype(np.float32))
+               for _ in range(3)]
+    weights = [torch.from_numpy((rng.random((4, K)) > 0.3).astype(np.float32))
+               for _ in range(3)]
+    for target, weight in zip(targets, weights):
+        head.update_target_mean(target, weight)
+    all_targets, all_weights = torch.cat(targets).numpy(), torch.cat(weights).numpy()
+    expected = ((all_targets * all_weights[..., None]).sum(0)
+                / all_weights.sum(0)[:, None])
+    np.testing.assert_allclose(head.target_mean.numpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(head.target_count.numpy(), all_weights.sum(0))
+    # the mean is added to the X, Y, Z location maps at every pixel, not to the heatmaps
+    feats = (torch.rand(2, 32, 4, 3),)
+    with_mean = head.forward(feats)
+    head.target_mean.zero_()
+    without = head.forward(feats)
+    heatmaps, location = head.split_outputs(with_mean - without)
+    assert heatmaps.abs().max() == 0
+    offset = torch.from_numpy(expected.T.reshape(3 * K)).float().view(1, -1, 1, 1)
+    torch.testing.assert_close(location, offset.expand_as(location), atol=1e-5, rtol=1e-5)
+
+
+def test_running_mean_pose_learns_in_training_only():
+    head = _head()
+    samples = _samples(2, seed=5)
+    feats = (torch.rand(2, 32, 4, 3),)
+    head.eval()
+    head.loss(feats, samples)
+    assert head.target_count.sum() == 0
+    head.train()
+    head.loss(feats, samples)
+    expected = torch.cat([s.gt_instance_labels.location_targets for s in samples]).mean(0)
+    torch.testing.assert_close(head.target_mean, expected)
+    assert 'final_layer.target_mean' not in _head(running_mean_pose=False).state_dict()
 
 
 def test_bad_arguments():

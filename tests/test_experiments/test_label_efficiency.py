@@ -1,0 +1,235 @@
+# Copyright (c) hsjp-mmpose contributors.
+"""The label-efficiency benchmark: the plateau rule and the labels-saved interpolation on
+hand-made curves, the overrides, the report; a tiny end-to-end run (integration)."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from hsjp_mmpose.experiments.label_efficiency import (LabelEfficiencySettings, PlateauRule,
+                                                      best_within, check_settings,
+                                                      format_report, labels_saved,
+                                                      labels_to_match, plateau,
+                                                      plateau_options, plot_results)
+from tests.utils import REPO_ROOT
+
+SCRATCH_2D = REPO_ROOT / 'configs/finetune/td-hm_res18-half_scratch_1xb32-30e_synthetic-128x96.py'
+
+
+# ------------------------------------------------------------------ the plateau rule
+def test_plateau_stops_after_patience_validations_without_improvement():
+    """AP (%-like numbers): the reference is the last improving score; 41 and 41.5 do not
+    beat 40 by 2, 43 does (it becomes the reference), then 44, 43, 44.5 do not beat 43 + 2:
+    three in a row stop at iteration 80, whose best is 44.5 at 80."""
+    iters = [10, 20, 30, 40, 50, 60, 70, 80, 90]
+    values = [30, 40, 41, 41.5, 43, 44, 43, 44.5, 50]
+    out = plateau(iters, values, PlateauRule(patience=3, min_delta=2))
+    assert out == dict(stopped=True, stop_iter=80, num_vals=8, best=44.5, best_iter=80)
+    # patience 4: the 50 at 90 is an improvement and the curve runs to its end (the cap)
+    out = plateau(iters, values, PlateauRule(patience=4, min_delta=2))
+    assert out == dict(stopped=False, stop_iter=90, num_vals=9, best=50, best_iter=90)
+
+
+def test_plateau_lower_is_better_and_ties():
+    """MPJPE (mm): 200, 190 (improves by 10), 189.5 (not by 1), 189 (exactly 1: improves),
+    then 188.5, 188.2: two without improvement stop at 60; the best is the lowest."""
+    out = plateau([10, 20, 30, 40, 50, 60, 70], [200, 190, 189.5, 189, 188.5, 188.2, 100],
+                  PlateauRule(patience=2, min_delta=1, higher_is_better=False))
+    assert out == dict(stopped=True, stop_iter=60, num_vals=6, best=188.2, best_iter=60)
+    # the first of equal best values is the one reported
+    out = plateau([1, 2, 3, 4], [5, 7, 7, 6], PlateauRule(patience=2, min_delta=1))
+    assert out['best'] == 7 and out['best_iter'] == 2 and out['stop_iter'] == 4
+
+
+def test_plateau_stops_at_a_non_finite_value():
+    out = plateau([1, 2, 3], [0.1, float('nan'), 0.3], PlateauRule(patience=5, min_delta=0))
+    assert out == dict(stopped=True, stop_iter=2, num_vals=2, best=0.1, best_iter=1)
+
+
+def test_plateau_rejects_bad_curves_and_rules():
+    with pytest.raises(ValueError, match='as many'):
+        plateau([1, 2], [0.1], PlateauRule(1, 0.))
+    with pytest.raises(ValueError, match='as many'):
+        plateau([], [], PlateauRule(1, 0.))
+    with pytest.raises(ValueError, match='patience'):
+        PlateauRule(0, 0.1)
+    with pytest.raises(ValueError, match='min_delta'):
+        PlateauRule(2, -1.)
+
+
+@pytest.mark.parametrize('higher_is_better', [True, False])
+def test_plateau_agrees_with_mmengine_early_stopping_hook(higher_is_better):
+    """The rule the benchmark trains with (mmengine's EarlyStoppingHook, configured by
+    plateau_options) stops at the same validation as plateau() on 300 random curves."""
+    from mmengine.hooks import EarlyStoppingHook
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        length = int(rng.integers(1, 25))
+        steps = rng.choice([-1., 0., 0.5, 1., 2.], size=length) * rng.random(length)
+        values = np.round(np.cumsum(steps) * (1 if higher_is_better else -1) + 100, 1)
+        patience, min_delta = int(rng.integers(1, 5)), float(rng.choice([0., 0.5, 1.]))
+        hook = EarlyStoppingHook(monitor='m', rule='greater' if higher_is_better else 'less',
+                                 min_delta=min_delta, patience=patience)
+        hook_stop = None
+        for i, value in enumerate(values):
+            stop, _ = hook._check_stop_condition(float(value))
+            if stop:
+                hook_stop = i
+                break
+        out = plateau(list(range(length)), list(values),
+                      PlateauRule(patience, min_delta, higher_is_better))
+        assert out['stopped'] == (hook_stop is not None), (trial, values)
+        if hook_stop is not None:
+            assert out['stop_iter'] == hook_stop, (trial, values)
+
+
+def test_best_within_a_budget():
+    iters, values = [10, 20, 30, 40], [0.2, 0.5, 0.4, 0.6]
+    assert best_within(iters, values, 35) == (0.5, 20)
+    assert best_within(iters, values, 40) == (0.6, 40)
+    assert best_within(iters, values, 5) is None
+    assert best_within(iters, [200., 150., 160., 100.], 30, higher_is_better=False) == (150., 20)
+
+
+# ------------------------------------------------------------------ labels saved
+def test_labels_to_match_interpolates_in_log_n():
+    budgets, scratch = [50, 200, 800], [0.20, 0.40, 0.50]
+    # halfway between 0.2 and 0.4: halfway in log N between 50 and 200 = 100
+    match = labels_to_match(budgets, scratch, 0.30)
+    assert match['bound'] == 'exact' and match['labels'] == pytest.approx(100.)
+    # 3/4 of the way from 200 to 800 in log N: 200 * 4 ** 0.75
+    assert labels_to_match(budgets, scratch, 0.475)['labels'] == pytest.approx(
+        200 * 4 ** 0.75)
+    assert labels_to_match(budgets, scratch, 0.40) == dict(labels=pytest.approx(200.),
+                                                           bound='exact')
+    assert labels_to_match(budgets, scratch, 0.1) == dict(labels=50., bound='at_most')
+    assert labels_to_match(budgets, scratch, 0.6) == dict(labels=800., bound='more_than')
+    # order of the budgets does not matter; a dip is passed by the first crossing
+    assert labels_to_match([800, 50, 200], [0.5, 0.2, 0.4], 0.3)['labels'] == \
+        pytest.approx(100.)
+    assert labels_to_match([50, 200, 800], [0.2, 0.45, 0.4], 0.42)['labels'] == pytest.approx(
+        math.exp(math.log(50) + 0.88 * math.log(4)))
+    # lower is better (MPJPE): scratch 200 mm at 50, 150 at 200; 175 mm needs 100 labels
+    assert labels_to_match([50, 200], [200., 150.], 175., higher_is_better=False)['labels'] \
+        == pytest.approx(100.)
+    with pytest.raises(ValueError, match='budgets'):
+        labels_to_match([50], [0.1, 0.2], 0.1)
+
+
+def _row(best, stop=100, total=10.):
+    return dict(best=best, best_iter=stop, stop_iter=stop, stopped=True, finetune_s=total,
+                pretrain_s=0., total_s=total, last_iter=stop, curve=[[stop, best]])
+
+
+def _results():
+    arms = {'pose2d': {'50': dict(scratch=_row(0.20), hsjp=_row(0.30, total=50.)),
+                       '200': dict(scratch=_row(0.40), hsjp=_row(0.42, total=60.)),
+                       '800': dict(scratch=_row(0.50), hsjp=_row(0.55, total=70.))}}
+    arms['pose2d']['50']['scratch_equal_compute'] = dict(
+        budget_s=50., budget_iters=500, matches='hsjp', best=0.25, best_iter=400, arm='x')
+    settings = dict(vars(LabelEfficiencySettings()), sources=('scratch', 'hsjp'),
+                    tasks=('pose2d',))
+    results = dict(settings=settings, arms=arms, total_seconds=120.)
+    results['labels_saved'] = labels_saved(results)
+    return results
+
+
+def test_labels_saved_and_the_report():
+    results = _results()
+    saved = results['labels_saved']['pose2d']['hsjp']
+    assert saved['50']['labels'] == pytest.approx(100.) and saved['50']['ratio'] == \
+        pytest.approx(2.)
+    assert saved['800']['bound'] == 'more_than'
+    text = format_report(results)
+    assert 'stop after 4 validations in a row without improvement' in text
+    assert '| hsjp | 30.0 (100 / 100) |' in text
+    assert 'scratch, equal total compute | 25.0 (400 / 500 budget)' in text
+    assert '| hsjp | 100 (2.0x) |' in text and '> 800 (> 1.0x)' in text
+    assert '- N=50: HSJP 30.0 vs scratch 20.0 (+10.0 AP; target >= +5: met).' in text
+    assert 'Labels saved at N=50: scratch needs 100 (2.0x) to match HSJP (target >= 2x: met)' \
+        in text
+
+
+def test_plot(tmp_path):
+    out = tmp_path / 'le.png'
+    plot_results(_results(), out)
+    assert out.is_file() and out.stat().st_size > 5000
+
+
+# ------------------------------------------------------------------ overrides, settings
+def test_plateau_options_whole_epochs_constant_lr_and_early_stopping():
+    rule = PlateauRule(patience=3, min_delta=0.005)
+    # N = 50, batch 32: 2 iterations an epoch; ~60 iterations = 30 epochs; cap 1000 -> 17
+    # validations = 510 epochs
+    options = plateau_options(SCRATCH_2D, 50, rule, 'coco/AP', val_every=60, max_iters=1000)
+    assert 'train_cfg.val_interval=30' in options and 'train_cfg.max_epochs=510' in options
+    assert 'param_scheduler.1.eta_min=0.001' in options
+    assert 'param_scheduler.1.T_max=510' in options
+    assert 'train_dataloader.dataset.indices=50' in options
+    assert 'default_hooks.checkpoint.interval=30' in options
+    assert 'default_hooks.early_stopping.monitor=coco/AP' in options
+    assert 'default_hooks.early_stopping.patience=3' in options
+    assert 'default_hooks.early_stopping.rule=greater' in options
+    # N = 800: 25 an epoch, validation every 2 epochs; no rule: no early stopping
+    options = plateau_options(SCRATCH_2D, 800, None, 'coco/AP', val_every=60, max_iters=1000)
+    assert 'train_cfg.val_interval=2' in options and 'train_cfg.max_epochs=40' in options
+    assert not any('early_stopping' in o for o in options)
+
+
+def test_settings_are_checked():
+    check_settings(LabelEfficiencySettings())
+    for bad, match in ((dict(budgets=(50, 50)), 'budgets'), (dict(sources=('hsjp',)), 'scratch'),
+                       (dict(patience=0), 'patience'), (dict(tasks=('pose4d',)), 'tasks'),
+                       (dict(budgets=(50, 10000), num_train=100), 'budget of 10000')):
+        with pytest.raises(ValueError, match=match):
+            check_settings(LabelEfficiencySettings(**bad))
+
+
+def test_cli_quick_and_budgets():
+    from tools.benchmark_label_efficiency import parse_args, settings_from_args
+    s = settings_from_args(parse_args(['--quick', '--budgets', '20', '40', '--seed', '3']))
+    assert s.quick and s.budgets == (20, 40) and s.max_iters == 100 and s.seed == 3
+    s = settings_from_args(parse_args([]))
+    assert s.budgets == (50, 200, 800) and not s.quick
+
+
+# ------------------------------------------------------------------ end to end
+@pytest.mark.integration
+def test_tiny_benchmark_end_to_end_and_resume(tmp_path):
+    """Two sources, two 2D budgets and one 3D budget on a few images, through mim train:
+    each arm stops where plateau() says (or at the cap), the report is written, and a
+    second run reuses every arm."""
+    from hsjp_mmpose.experiments.label_efficiency import LabelEfficiencyBenchmark
+    settings = LabelEfficiencySettings(
+        sources=('scratch', 'keypoints-2d'), budgets=(4, 8), budgets_3d=(8,), num_train=12,
+        num_val=3, num_source=6, pretrain_epochs=1, val_every=1, patience=1,
+        min_delta_ap=0.5, min_delta_mm=1000., max_iters=3)
+    lines = []
+    results = LabelEfficiencyBenchmark(tmp_path, settings, log=lines.append).run()
+    for task, budgets in (('pose2d', ('4', '8')), ('pose3d', ('8',))):
+        for n in budgets:
+            row = results['arms'][task][n]
+            for source in ('scratch', 'keypoints-2d'):
+                r = row[source]
+                records = json.loads((tmp_path / 'runs' / f'{task}_n{n}_{source}' /
+                                      'convergence.json').read_text())
+                # the training stopped where the rule says: patience 1 with an unreachable
+                # min_delta stops at the second validation
+                assert r['stopped'] and r['num_vals'] == 2, r
+                assert records[-1]['iter'] == r['stop_iter'] == r['last_iter']
+            assert row['keypoints-2d']['pretrain_s'] > 0
+            assert 'scratch_equal_compute' in row
+    assert results['mean_pose']['8']['MPJPE'] > 0
+    assert 'hsjp' not in results['labels_saved']['pose2d']
+    for name in ('results.md', 'results.json', 'label_efficiency.png'):
+        assert (tmp_path / name).is_file()
+    assert 'Plateau rule' in (tmp_path / 'results.md').read_text()
+    before = sorted(p.name for p in (tmp_path / 'logs').iterdir())
+    lines.clear()
+    again = LabelEfficiencyBenchmark(tmp_path, settings, log=lines.append).run()
+    assert again['arms']['pose2d']['8']['scratch']['best'] == \
+        results['arms']['pose2d']['8']['scratch']['best']
+    assert any('reusing its results' in line for line in lines)
+    assert not any(': done in' in line and 'train_' in line for line in lines)
+    assert sorted(p.name for p in (tmp_path / 'logs').iterdir()) == before

@@ -1,0 +1,97 @@
+#!/usr/bin/env python
+# Copyright (c) hsjp-mmpose contributors.
+"""What pretraining is worth in labels: every source fine-tuned to a plateau at several
+label budgets, for 2D (COCO AP) and 3D (MPJPE) pose.
+
+    python tools/benchmark_label_efficiency.py --work-dir work_dirs/label_efficiency
+    python tools/benchmark_label_efficiency.py --quick --work-dir work_dirs/le_quick
+
+Sources: scratch, HSJP, jigsaw classification, 2D keypoints; each pretrains once. Budgets:
+N = 50, 200, 800 labelled people (2D) and 200 (3D) by default. Every arm trains until its
+validation score stops improving (the plateau rule is printed) and reports its best
+validated score, the iteration it was reached at and its curve. Writes WORK_DIR/results.md,
+results.json and label_efficiency.png (score vs N on a log axis, labels saved, the compute of
+every arm, an equal-total-compute scratch point per N). A second run with the same work dir
+resumes; Ctrl-C / SIGTERM stop every child process.
+"""
+import argparse
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+try:
+    import hsjp_mmpose  # noqa: F401
+except ImportError:  # run from a checkout without installing the package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from hsjp_mmpose.experiments.label_efficiency import (QUICK,  # noqa: E402
+                                                      LabelEfficiencyBenchmark,
+                                                      LabelEfficiencySettings, check_settings)
+from hsjp_mmpose.experiments.pretraining import SOURCE_NAMES, TASK_NAMES  # noqa: E402
+from hsjp_mmpose.synthetic.levels import DATA_LEVELS  # noqa: E402
+
+_INTS = (('num_train', 'downstream training images'), ('num_val', 'validation images'),
+         ('num_source', 'images of the labelled 2D source set'),
+         ('pretrain_epochs', 'epochs of every pretraining source'),
+         ('val_every', 'fine-tuning iterations between validations (rounded to epochs)'),
+         ('patience', 'validations without improvement that stop an arm'),
+         ('max_iters', 'cap of fine-tuning iterations per arm'), ('seed', 'seed'))
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    defaults = LabelEfficiencySettings()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--work-dir', default='work_dirs/label_efficiency',
+                        help='output folder (data, runs, logs, results.md, the PNG)')
+    parser.add_argument('--quick', action='store_true',
+                        help='a smoke run of every step (about 15 minutes on 2 cores): '
+                        + ', '.join(f'{k}={v}' for k, v in QUICK.items() if k != 'quick')
+                        + '; explicit options below still win')
+    parser.add_argument('--sources', nargs='+', default=None, metavar='SOURCE',
+                        help=f'from {list(SOURCE_NAMES)} (default all; scratch is needed)')
+    parser.add_argument('--tasks', nargs='+', default=None, metavar='TASK',
+                        help=f'from {list(TASK_NAMES)} (default both)')
+    parser.add_argument('--budgets', nargs='+', type=int, default=None, metavar='N',
+                        help=f'labelled people of the 2D arms (default {list(defaults.budgets)})')
+    parser.add_argument('--budgets-3d', nargs='+', type=int, default=None, metavar='N',
+                        help='labelled people of the 3D arms (default '
+                        f'{list(defaults.budgets_3d)})')
+    parser.add_argument('--level', dest='data_level', default=None, choices=sorted(DATA_LEVELS),
+                        help=f'difficulty of the generated people (default {defaults.data_level})')
+    for name, text in _INTS:
+        parser.add_argument('--' + name.replace('_', '-'), type=int, default=None,
+                            help=f'{text} (default {getattr(defaults, name)})')
+    parser.add_argument('--min-delta-ap', type=float, default=None,
+                        help=f'least AP gain (fraction) that counts (default {defaults.min_delta_ap})')
+    parser.add_argument('--min-delta-mm', type=float, default=None,
+                        help=f'least MPJPE gain (mm) that counts (default {defaults.min_delta_mm})')
+    parser.add_argument('--no-equal-compute', dest='equal_compute', action='store_false',
+                        default=None, help='skip the equal-total-compute scratch arms')
+    args = parser.parse_args(argv)
+    try:
+        check_settings(settings_from_args(args))
+    except ValueError as err:
+        parser.error(str(err))
+    return args
+
+
+def settings_from_args(args: argparse.Namespace) -> LabelEfficiencySettings:
+    """The defaults, then ``--quick``'s, then every option given explicitly."""
+    values = dict(QUICK) if args.quick else {}
+    names = {f.name for f in fields(LabelEfficiencySettings)}
+    for key, value in vars(args).items():
+        if key in names and value is not None and key != 'quick':
+            values[key] = tuple(value) if isinstance(value, list) else value
+    return LabelEfficiencySettings(**values)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    try:
+        LabelEfficiencyBenchmark(args.work_dir, settings_from_args(args)).run()
+    except KeyboardInterrupt:
+        print('\nbenchmark stopped; run the same command again to resume', file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == '__main__':
+    main()
