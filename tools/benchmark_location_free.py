@@ -1,10 +1,11 @@
 #!/usr/bin/env python
 # Copyright (c) hsjp-mmpose contributors.
-"""Train the small location-free configs and a HeatmapHead at equal budgets; print AP.
+"""Train the small location-free configs and HeatmapHead baselines at equal budgets; print
+AP, PCK, left/right accuracy and distinct peak places.
 
     python tools/benchmark_location_free.py --work-dir work_dirs/locfree_benchmark
 
-Generates the people, trains and tests the four arms one after the other through mim
+Generates the people, trains and tests the six arms one after the other through mim
 train / mim test, and writes WORK_DIR/results.md (a second run resumes).
 """
 import argparse

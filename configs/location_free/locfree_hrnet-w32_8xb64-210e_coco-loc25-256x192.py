@@ -8,6 +8,20 @@ _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
           '../_base_/plugin_runtime.py', '../_base_/location_free.py']
 
 codec = _base_.codec  # MSRAHeatmap, 64x48 heatmaps at HRNet's stride-4 branch
+
+# Region presence labels (configs/location_free/README.md, "Region presence"): for each
+# person, R = 8 random boxes of the heatmap grid (0.2-0.8 of its width and height) and, per
+# keypoint, whether it lies in each box: 8 yes/no answers per keypoint per person on top of
+# the image-level presence label. RegionPresenceLoss reads each CAM as a location
+# distribution and fits the share of it inside every box to those answers, on the samples
+# without location labels (presence_cfg.on_located=False). Weighted 0.1 beside the located
+# samples' heatmap loss: at 1 it dominated the loss and kept the CAMs from fitting the heatmaps
+# (small configs' 25% arm 15.1 AP; the weak-only config, where it is the only location
+# signal, sets 1).
+region_presence_step = dict(type='GenerateRegionPresenceLabels', num_regions=8,
+                            size_range=(0.2, 0.8))
+region_loss = dict(type='RegionPresenceLoss', temperature=10., loss_weight=0.1)
+
 model = dict(
     # all four HRNet branches (32, 64, 128, 256 channels at strides 4, 8, 16, 32)
     backbone=dict(extra=dict(stage4=dict(multiscale_output=True))),
@@ -22,11 +36,14 @@ model = dict(
         prototype_generator=dict(
             type='RelationPrototypeGenerator', num_layers=3, num_heads=8,
             memory_stride=2),
+        presence_cfg=dict(_base_.location_free_head['presence_cfg'],
+                          region_loss=region_loss),
         decoder=codec))
 
-# the base pipeline, with presence labels and the location-label selection before packing
+# the base pipeline, with presence labels, the location-label selection and the region
+# presence labels before packing
 train_pipeline = [
     step for step in _base_.train_pipeline if step['type'] != 'PackPoseInputs'
-] + _base_.location_label_steps + [dict(type='PackPoseInputs')]
+] + _base_.location_label_steps + [region_presence_step, dict(type='PackPoseInputs')]
 train_dataloader = dict(
     sampler=_base_.location_label_sampler, dataset=dict(pipeline=train_pipeline))

@@ -12,9 +12,12 @@ train_dataloader = dict(
     sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True),
     dataset=dict(pipeline=train_pipeline))
 # without a heatmap loss the CAM peak values are not calibrated: score by presence. The
-# presence BCE is the only loss here; it keeps the weight it was measured with (0.1), and
-# the part maps' BCE half of it.
+# weak losses are the only ones here: the presence BCE keeps the weight it was measured with
+# (0.1), the part maps' BCE half of it, and the region presence loss (the 25% config's labels
+# and loss) weight 1, the only location signal (configs/location_free/README.md).
 model = dict(
     head=dict(
         score_mode='presence',
-        presence_cfg=dict(loss=dict(loss_weight=0.1), part_loss=dict(loss_weight=0.05))))
+        presence_cfg=dict(
+            loss=dict(loss_weight=0.1), part_loss=dict(loss_weight=0.05),
+            region_loss=dict(type='RegionPresenceLoss', temperature=10., loss_weight=1.))))

@@ -18,7 +18,8 @@ model = dict(
 
 train_pipeline = [
     step for step in _base_.train_pipeline
-    if step['type'] not in ('GeneratePresenceLabels', 'SelectLocationLabels')
+    if step['type'] not in ('GeneratePresenceLabels', 'SelectLocationLabels',
+                             'GenerateRegionPresenceLabels')
 ]
 train_dataloader = dict(
     sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True),

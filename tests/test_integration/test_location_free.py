@@ -105,14 +105,16 @@ def test_mim_train_location_free_with_cam_hook(synthetic_coco, tmp_path):
 @pytest.mark.parametrize('fraction', [0, 100])
 def test_other_fractions_change_only_the_label_selection(net, fraction):
     """The 0% and 100% configs are the 25% one with SelectLocationLabels (found by type)
-    at their fraction, a plain shuffle, and (0%) presence scoring and weights."""
+    at their fraction, a plain shuffle, (0%) presence scoring and weights, and (100%) no
+    region presence labels (they only train samples without location labels)."""
     name = 'locfree_{}-loc{}-{}.py'.format(
         net, '{}', '128x96' if 'synthetic' in net else '256x192')
     base = Config.fromfile(CONFIG_DIR / name.format(25))
     cfg = Config.fromfile(CONFIG_DIR / name.format(fraction))
     expected = [dict(step, fraction=fraction / 100)
                 if step['type'] == 'SelectLocationLabels' else dict(step)
-                for step in base.train_dataloader.dataset.pipeline]
+                for step in base.train_dataloader.dataset.pipeline
+                if fraction == 0 or step['type'] != 'GenerateRegionPresenceLabels']
     assert [dict(step) for step in cfg.train_dataloader.dataset.pipeline] == expected
     assert cfg.location_fraction == fraction / 100
     assert cfg.train_dataloader.sampler == dict(type='DefaultSampler', shuffle=True)
@@ -124,5 +126,10 @@ def test_other_fractions_change_only_the_label_selection(net, fraction):
         # the part maps' BCE at half the presence weight, as in the 25% config
         assert presence['part_loss']['loss_weight'] == 0.05 == \
             base_presence['part_loss']['loss_weight'] / base_presence['loss']['loss_weight'] * 0.1
+        # the region presence loss is the only location signal at 0%: weight 1 (0.1 at 25%)
+        assert presence['region_loss'] == dict(base_presence['region_loss'], loss_weight=1.)
         base_head.pop('score_mode')
+    else:
+        assert head['presence_cfg'].pop('region_loss') is None
+        assert base_head['presence_cfg'].pop('region_loss')['type'] == 'RegionPresenceLoss'
     assert head == base_head

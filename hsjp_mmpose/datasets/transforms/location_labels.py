@@ -201,3 +201,116 @@ class SelectLocationLabels(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(fraction={self.fraction}, seed={self.seed}, '
                 f'zero_weights={self.zero_weights})')
+
+
+def keypoint_cells(keypoints: np.ndarray, input_size: Sequence[int],
+                   heatmap_size: Sequence[int]) -> np.ndarray:
+    """Heatmap cell ``(column, row)`` of each keypoint (..., 2) given in input pixels: the
+    cell whose centre ``MSRAHeatmap`` puts its Gaussian on (``int(x / stride + 0.5)``),
+    clipped to the map."""
+    stride = np.asarray(input_size, np.float64) / np.asarray(heatmap_size, np.float64)
+    cells = np.floor(np.asarray(keypoints, np.float64)[..., :2] / stride + 0.5)
+    return np.clip(cells, 0, np.asarray(heatmap_size) - 1).astype(np.int64)
+
+
+@TRANSFORMS.register_module()
+class GenerateRegionPresenceLabels(BaseTransform):
+    """Presence labels of random regions of the network input: is keypoint k in box r.
+
+    Each label is the image-level presence label of a cut-out of the sample (the input
+    cropped to the box, or with everything but the box erased), computed the way
+    :class:`GeneratePresenceLabels` computes it for the whole input. The boxes are drawn
+    uniformly over the heatmap grid, independently of where the keypoints are, so the
+    labels carry location information only through their answers: ``num_regions`` bits
+    per keypoint and sample. A head compares them with the share of a keypoint's map
+    that lies in each box (``LocationFreeHead(region_cfg=...)``) instead of running the
+    network on every cut-out.
+
+    Boxes are in heatmap cells, ``x1, y1, x2, y2`` half-open (cells ``x1 <= c < x2``);
+    a keypoint lies in the box that holds its cell (:func:`keypoint_cells`). A keypoint
+    counts only when present in the whole input (annotated, not erased, inside it).
+
+    Required Keys:
+
+        - transformed_keypoints (np.ndarray): (N, K, 2) in input pixels
+        - keypoints_visible (np.ndarray): (N, K) or (N, K, 2)
+        - input_size (tuple): (w, h) of the network input
+        - heatmaps (np.ndarray): (K, H, W), when ``heatmap_size`` is not given
+
+    Added Keys:
+
+        - region_boxes (np.ndarray): (N, R, 4) float32 boxes in heatmap cells
+        - region_presence (np.ndarray): (N, R, K) float32 in {0, 1}
+
+    Modified Keys:
+
+        - label_mapping_table (dict): gains both keys, which ``PackPoseInputs`` packs into
+          ``gt_instance_labels``. Put this transform after ``GenerateTarget``.
+
+    Args:
+        heatmap_size (tuple, optional): (w, h) of the heatmaps (the codec's
+            ``heatmap_size``). Defaults to ``None``: the size of the ``heatmaps`` that
+            ``GenerateTarget`` wrote.
+        num_regions (int): Boxes R per instance. Defaults to 8.
+        size_range (tuple): Width and height of a box as fractions of the map's width
+            and height, each drawn uniformly from this range. Defaults to ``(0.2, 0.8)``.
+    """
+
+    def __init__(self, heatmap_size: Optional[Sequence[int]] = None, num_regions: int = 8,
+                 size_range: Sequence[float] = (0.2, 0.8)) -> None:
+        if heatmap_size is not None and (len(heatmap_size) != 2 or min(heatmap_size) < 1):
+            raise ValueError(f'heatmap_size must be (w, h) of positive ints, got '
+                             f'{heatmap_size!r} (pass the codec\'s heatmap_size)')
+        if isinstance(num_regions, bool) or not isinstance(num_regions, int) or \
+                num_regions < 1:
+            raise ValueError(f'num_regions must be an int >= 1, got {num_regions!r}')
+        low, high = size_range
+        if not 0 < low <= high <= 1:
+            raise ValueError(f'size_range must be (low, high) with 0 < low <= high <= 1, '
+                             f'got {tuple(size_range)}')
+        self.heatmap_size = None if heatmap_size is None else \
+            tuple(int(v) for v in heatmap_size)
+        self.num_regions = num_regions
+        self.size_range = (float(low), float(high))
+
+    def random_boxes(self, num: int, heatmap_size: Sequence[int]) -> np.ndarray:
+        """(num, R, 4) boxes on a ``heatmap_size`` (w, h) grid, uniform in size
+        (``size_range``) and position."""
+        size = np.asarray(heatmap_size, np.float64)
+        extent = np.maximum(
+            np.round(np.random.uniform(*self.size_range, (num, self.num_regions, 2)) * size),
+            1)
+        start = np.floor(np.random.uniform(0, 1, extent.shape) * (size - extent + 1))
+        return np.concatenate([start, start + extent], axis=-1).astype(np.float32)
+
+    def transform(self, results: Dict) -> Optional[dict]:
+        for key in ('transformed_keypoints', 'keypoints_visible', 'input_size'):
+            if results.get(key) is None:
+                raise KeyError(f'GenerateRegionPresenceLabels needs `{key}`: put it after '
+                               'TopdownAffine (and after any erasing) in a pipeline that '
+                               'loads keypoints')
+        heatmap_size = self.heatmap_size
+        if heatmap_size is None:
+            if results.get('heatmaps') is None:
+                raise KeyError('GenerateRegionPresenceLabels needs `heatmaps` (put it after '
+                               'GenerateTarget) or its heatmap_size argument')
+            heatmap_size = tuple(np.asarray(results['heatmaps']).shape[-1:-3:-1])
+        present = GeneratePresenceLabels().transform(dict(
+            keypoints_visible=results['keypoints_visible'],
+            transformed_keypoints=results['transformed_keypoints'],
+            input_size=results['input_size']))['keypoint_presence'] > 0  # (N, K)
+        cells = keypoint_cells(results['transformed_keypoints'], results['input_size'],
+                               heatmap_size)  # (N, K, 2)
+        boxes = self.random_boxes(len(cells), heatmap_size)  # (N, R, 4)
+        x, y = cells[:, None, :, 0], cells[:, None, :, 1]  # (N, 1, K)
+        inside = ((x >= boxes[..., 0:1]) & (x < boxes[..., 2:3]) &
+                  (y >= boxes[..., 1:2]) & (y < boxes[..., 3:4]))  # (N, R, K)
+        results['region_boxes'] = boxes
+        results['region_presence'] = (inside & present[:, None, :]).astype(np.float32)
+        _extend_label_mapping_table(results, 'region_boxes')
+        _extend_label_mapping_table(results, 'region_presence')
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(heatmap_size={self.heatmap_size}, '
+                f'num_regions={self.num_regions}, size_range={self.size_range})')

@@ -33,7 +33,8 @@ DEFAULT_PRESENCE_CFG = dict(
     loss=dict(type='BCELoss'),
     input='logits',
     on_located=True,
-    part_loss=dict(type='BCELoss', loss_weight=0.5))
+    part_loss=dict(type='BCELoss', loss_weight=0.5),
+    region_loss=None)
 
 
 def _presence_settings(presence_cfg: OptConfigType) -> dict:
@@ -74,6 +75,10 @@ class LocationFreeHead(BaseHead):
       with a context encoder also ``presence_cfg.part_loss`` between its pooled part maps
       (logits) and the same labels. Both on every sample, or with ``on_located=False``
       only on those without location labels.
+    - region presence (``presence_cfg.region_loss``, e.g. ``RegionPresenceLoss``): the
+      CAMs read as location distributions against ``gt_instance_labels.region_boxes`` /
+      ``region_presence`` (is keypoint k in box r; ``GenerateRegionPresenceLabels``), for
+      the keypoints present in the input, on the same samples as the presence loss.
     - location: ``loss_heatmap`` between the CAMs and ``gt_fields.heatmaps`` only for
       samples whose ``gt_instance_labels.has_location_label`` is 1 (all samples with
       heatmaps when the flag is absent).
@@ -119,7 +124,10 @@ class LocationFreeHead(BaseHead):
             - ``part_loss`` (dict, optional): loss between the context encoder's pooled
               part maps (logits) and the presence labels, with its own ``loss_weight``;
               ``None`` switches it off. Defaults to ``BCELoss(loss_weight=0.5)``.
-            - ``on_located`` (bool): apply both also to the samples that take the
+            - ``region_loss`` (dict, optional): loss between the CAMs and the region
+              presence labels (``RegionPresenceLoss``); ``None`` (the default) switches
+              it off.
+            - ``on_located`` (bool): apply them also to the samples that take the
               heatmap loss. ``False`` keeps them to the weak-only samples: on located
               ones the BCE on top-k pooled CAMs competes with the heatmap loss and blurs
               the peaks (see ``configs/location_free/README.md``). Defaults to ``True``
@@ -194,6 +202,8 @@ class LocationFreeHead(BaseHead):
         self.loss_presence = MODELS.build(presence['loss'])
         self.loss_part_presence = MODELS.build(presence['part_loss']) \
             if presence['part_loss'] is not None else None
+        self.loss_region = MODELS.build(presence['region_loss']) \
+            if presence['region_loss'] is not None else None
         self.loss_heatmap = MODELS.build(loss_heatmap)
         self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
 
@@ -309,9 +319,11 @@ class LocationFreeHead(BaseHead):
         return torch.tensor(flags, dtype=torch.bool, device=device)
 
     def _loss_targets(self, batch_data_samples: SampleList, cams: Tensor) -> Dict[str, Tensor]:
-        """The labels the loss terms read, once per batch: ``presence`` (B, K), and which
+        """The labels the loss terms read, once per batch: ``presence`` (B, K), which
         samples take the location loss (``located``, (B, ) bool) and the presence losses
-        (``presence_samples``, (B, ) bool)."""
+        (``presence_samples``, (B, ) bool), and, when the samples carry them (they must
+        with ``presence_cfg.region_loss``), ``region_boxes`` (B, R, 4) and
+        ``region_presence`` (B, R, K)."""
         if any('keypoint_presence' not in d.gt_instance_labels for d in batch_data_samples):
             raise KeyError('LocationFreeHead needs gt_instance_labels.keypoint_presence: '
                            'add GeneratePresenceLabels to the pipeline (after '
@@ -321,7 +333,19 @@ class LocationFreeHead(BaseHead):
             [d.gt_instance_labels.keypoint_presence for d in batch_data_samples]).to(cams)
         located = self._location_flags(batch_data_samples, cams.device)
         presence_samples = torch.ones_like(located) if self.presence_on_located else ~located
-        return dict(presence=presence, located=located, presence_samples=presence_samples)
+        targets = dict(presence=presence, located=located, presence_samples=presence_samples)
+        has_regions = all('region_boxes' in d.gt_instance_labels and
+                          'region_presence' in d.gt_instance_labels
+                          for d in batch_data_samples)
+        if self.loss_region is not None or has_regions:
+            for key in ('region_boxes', 'region_presence'):
+                if not has_regions:
+                    raise KeyError(f'presence_cfg.region_loss needs gt_instance_labels.{key}: '
+                                   'add GenerateRegionPresenceLabels to the pipeline (after '
+                                   'GenerateTarget, before PackPoseInputs)')
+                targets[key] = torch.cat(
+                    [d.gt_instance_labels[key] for d in batch_data_samples]).to(cams)
+        return targets
 
     @staticmethod
     def _selected_loss(loss_fn: nn.Module, scores: Tensor, labels: Tensor,
@@ -336,7 +360,8 @@ class LocationFreeHead(BaseHead):
 
     def _presence_losses(self, out: Dict[str, Optional[Tensor]],
                          targets: Dict[str, Tensor]) -> Dict[str, Tensor]:
-        """``loss_presence`` and, with part maps, ``loss_part_presence``."""
+        """``loss_presence``; with part maps ``loss_part_presence``; with region labels
+        ``loss_region``."""
         presence, selected = targets['presence'], targets['presence_samples']
         scores = out['logits'] if self.presence_input == 'logits' else \
             self.cam_pooling(out['cams'])
@@ -346,6 +371,10 @@ class LocationFreeHead(BaseHead):
             losses['loss_part_presence'] = self._selected_loss(
                 self.loss_part_presence, self.cam_pooling(out['part_logits']), presence,
                 selected)
+        if self.loss_region is not None:
+            weights = presence * selected[:, None].to(presence)
+            losses['loss_region'] = self.loss_region(
+                out['cams'], targets['region_boxes'], targets['region_presence'], weights)
         return losses
 
     def _location_losses(self, out: Dict[str, Optional[Tensor]], targets: Dict[str, Tensor],

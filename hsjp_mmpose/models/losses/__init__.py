@@ -1,2 +1,3 @@
 # Copyright (c) hsjp-mmpose contributors.
 from .cross_entropy_loss import CrossEntropyLoss  # noqa: F401
+from .region_presence_loss import RegionPresenceLoss  # noqa: F401

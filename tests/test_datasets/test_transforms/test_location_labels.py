@@ -143,3 +143,58 @@ def test_select_transform_flags_each_instance_of_a_multi_instance_sample():
 def test_select_rejects_bad_fraction(fraction):
     with pytest.raises(ValueError, match='fraction'):
         SelectLocationLabels(fraction=fraction)
+
+
+def test_keypoint_cells_follow_the_codec():
+    from hsjp_mmpose.datasets.transforms.location_labels import keypoint_cells
+    # stride 4: x / 4 + 0.5 floored; 1.9 -> 0, 2.0 -> 1, 95 -> 24.25 clipped to 23
+    cells = keypoint_cells(np.array([[1.9, 2.0], [2.0, 126.], [95., 0.]]), (96, 128),
+                           (24, 32))
+    np.testing.assert_array_equal(cells, [[0, 1], [1, 31], [23, 0]])
+
+
+def test_region_presence_hand_computed(monkeypatch):
+    from hsjp_mmpose.datasets.transforms.location_labels import GenerateRegionPresenceLabels
+    transform = GenerateRegionPresenceLabels(num_regions=2)  # size of _results' heatmaps
+    # cells of _results()' keypoints: (3, 5) present, (-1, 1) outside, (13, 15) not
+    # visible, (24, 32) -> (23, 31) present on the edge, (24, 3) outside
+    boxes = np.array([[[0., 0., 4., 6.], [3., 5., 24., 32.]]], np.float32)
+    monkeypatch.setattr(transform, 'random_boxes', lambda num, size: boxes)
+    out = transform(_results())
+    np.testing.assert_array_equal(out['region_boxes'], boxes)
+    np.testing.assert_array_equal(out['region_presence'], [[[1, 0, 0, 0, 0],
+                                                            [1, 0, 0, 1, 0]]])
+    assert out['region_presence'].dtype == np.float32
+    packed = PackPoseInputs()(out)['data_samples'].gt_instance_labels
+    assert packed.region_boxes.shape == (1, 2, 4)
+    assert packed.region_presence.shape == (1, 2, 5)
+    # a box that ends at x2 = 3 leaves out cell 3 (half-open)
+    monkeypatch.setattr(transform, 'random_boxes',
+                        lambda num, size: np.array([[[0., 0., 3., 6.], [0., 0., 24., 32.]]]))
+    np.testing.assert_array_equal(transform(_results())['region_presence'],
+                                  [[[0, 0, 0, 0, 0], [1, 0, 0, 1, 0]]])
+
+
+def test_region_boxes_are_inside_the_map_and_sized_by_the_range():
+    from hsjp_mmpose.datasets.transforms.location_labels import GenerateRegionPresenceLabels
+    np.random.seed(0)
+    transform = GenerateRegionPresenceLabels(num_regions=500, size_range=(0.25, 0.5))
+    boxes = transform.random_boxes(2, (24, 32))
+    assert boxes.shape == (2, 500, 4)
+    width, height = boxes[..., 2] - boxes[..., 0], boxes[..., 3] - boxes[..., 1]
+    assert width.min() >= 6 and width.max() <= 12 and height.min() >= 8 and height.max() <= 16
+    assert boxes[..., :2].min() == 0 and boxes[..., 2].max() == 24 and boxes[..., 3].max() == 32
+    with pytest.raises(ValueError, match='size_range'):
+        GenerateRegionPresenceLabels(heatmap_size=(24, 32), size_range=(0.5, 1.5))
+    with pytest.raises(ValueError, match='num_regions'):
+        GenerateRegionPresenceLabels(heatmap_size=(24, 32), num_regions=0)
+    with pytest.raises(KeyError, match='transformed_keypoints'):
+        res = _results()
+        del res['transformed_keypoints']
+        GenerateRegionPresenceLabels(heatmap_size=(24, 32))(res)
+    res = _results()
+    del res['heatmaps']
+    with pytest.raises(KeyError, match='heatmap_size'):
+        GenerateRegionPresenceLabels()(res)
+    assert GenerateRegionPresenceLabels(heatmap_size=(24, 32))(res)['region_boxes'].shape == \
+        (1, 8, 4)

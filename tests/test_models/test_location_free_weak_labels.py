@@ -1,0 +1,97 @@
+# Copyright (c) hsjp-mmpose contributors.
+"""The region presence loss, alone and in LocationFreeHead, against hand-computed
+values."""
+import math
+
+import pytest
+import torch
+
+from hsjp_mmpose.models.losses import RegionPresenceLoss
+from hsjp_mmpose.models.losses.region_presence_loss import box_masks, spatial_softmax
+from mmpose.registry import MODELS
+
+
+def test_box_masks_are_half_open():
+    masks = box_masks(torch.tensor([[[1., 0., 3., 2.]]]), height=3, width=4)
+    assert masks.tolist() == [[[[False, True, True, False], [False, True, True, False],
+                                [False, False, False, False]]]]
+
+
+def test_region_probability_and_loss_hand_computed():
+    # one keypoint, a 1 x 4 map: values (0, 0, ln 2, ln 2) at temperature 1 give
+    # p = (1, 1, 2, 2) / 6; the box over cells 2-3 holds 4/6, the one over cell 0, 1/6
+    maps = torch.tensor([0., 0., math.log(2.), math.log(2.)]).reshape(1, 1, 1, 4)
+    boxes = torch.tensor([[[2., 0., 4., 1.], [0., 0., 1., 1.]]])
+    loss = RegionPresenceLoss(temperature=1., loss_weight=2.)
+    probs = loss.region_probabilities(maps, boxes)
+    torch.testing.assert_close(probs, torch.tensor([[[4 / 6], [1 / 6]]]))
+    labels = torch.tensor([[[1.], [1.]]])
+    expected = 2. * -(math.log(4 / 6) + math.log(1 / 6)) / 2
+    torch.testing.assert_close(loss(maps, boxes, labels), torch.tensor(expected))
+    # label 0 for the second box: -log(1 - 1/6)
+    expected = 2. * -(math.log(4 / 6) + math.log(5 / 6)) / 2
+    torch.testing.assert_close(loss(maps, boxes, torch.tensor([[[1.], [0.]]])),
+                               torch.tensor(expected))
+
+
+def test_region_loss_weights_select_keypoints():
+    maps = torch.zeros(1, 2, 2, 2, requires_grad=True)  # uniform: every box cell 1/4
+    boxes = torch.tensor([[[0., 0., 1., 1.]]])
+    labels = torch.tensor([[[1., 0.]]])
+    loss = RegionPresenceLoss(temperature=5.)
+    # keypoint 0 only: -log(1/4)
+    torch.testing.assert_close(loss(maps, boxes, labels, torch.tensor([[1., 0.]])),
+                               torch.tensor(math.log(4.)))
+    zero = loss(maps, boxes, labels, torch.zeros(1, 2))
+    assert zero.item() == 0
+    zero.backward()
+    assert maps.grad is not None and not maps.grad.any()
+    with pytest.raises(ValueError, match='labels'):
+        loss(maps, boxes, torch.zeros(1, 2, 2))
+    with pytest.raises(ValueError, match='temperature'):
+        RegionPresenceLoss(temperature=0.)
+    assert isinstance(MODELS.build(dict(type='RegionPresenceLoss')), RegionPresenceLoss)
+
+
+def test_spatial_softmax_sums_to_one_per_map():
+    p = spatial_softmax(torch.randn(2, 3, 4, 5), 10.)
+    torch.testing.assert_close(p.sum((-1, -2)), torch.ones(2, 3))
+
+
+# --------------------------------------------------------------- in LocationFreeHead
+def _head_with(monkeypatch, cams, **kwargs):
+    from tests.test_models.test_location_free_head import _head
+    head = _head(**kwargs)
+
+    def _forward(feats):
+        return dict(cams=cams.clone().requires_grad_(), logits=torch.zeros(len(cams), 5),
+                    part_logits=None)
+
+    monkeypatch.setattr(head, '_forward', _forward)
+    return head
+
+
+def _with_regions(samples, boxes, labels):
+    for s, b, y in zip(samples, boxes, labels):
+        s.gt_instance_labels.region_boxes = b[None]
+        s.gt_instance_labels.region_presence = y[None]
+    return samples
+
+
+def test_head_region_loss_on_present_keypoints_of_weak_samples(monkeypatch):
+    from tests.test_models.test_location_free_head import _feats, _samples
+    cams = torch.randn(3, 5, 16, 12)
+    loss_cfg = dict(type='RegionPresenceLoss', temperature=3.)
+    head = _head_with(monkeypatch, cams, presence_cfg=dict(
+        on_located=False, part_loss=None, region_loss=loss_cfg))
+    samples = _samples([1, 0, 0])
+    boxes = torch.tensor([[0., 0., 6., 8.], [3., 2., 12., 16.]]).expand(3, 2, 4)
+    labels = (torch.rand(3, 2, 5) > 0.5).float()
+    _with_regions(samples, boxes, labels)
+    presence = torch.cat([s.gt_instance_labels.keypoint_presence for s in samples])
+    expected = RegionPresenceLoss(temperature=3.)(cams[1:], boxes[1:], labels[1:],
+                                                  presence[1:])
+    torch.testing.assert_close(head.loss(_feats(3), samples)['loss_region'], expected)
+    del samples[2].gt_instance_labels.region_boxes
+    with pytest.raises(KeyError, match='GenerateRegionPresenceLabels'):
+        head.loss(_feats(3), samples)
