@@ -104,9 +104,12 @@ def test_tiny_quickstart_end_to_end(tmp_path):
     assert set(results['runs']) == {'hsjp_pretrain', 'finetune_hsjp', 'finetune_scratch',
                                     'scratch_equal_compute'}
     for name in ('finetune_hsjp', 'finetune_scratch', 'scratch_equal_compute'):
-        assert 'coco/AP' in results['runs'][name]['test']
-        assert [r['epoch'] for r in results['runs'][name]['convergence']] == [1]
-        assert 'coco/AP' in results['runs'][name]['convergence'][0]['metrics']
+        run = results['runs'][name]
+        assert 'coco/AP' in run['test']
+        # the equal-compute arm's length follows the measured times: >= 1 epoch, validated last
+        assert run['epochs'] == 1 or name == 'scratch_equal_compute'
+        assert [r['epoch'] for r in run['convergence']][-1] == run['epochs'] >= 1
+        assert 'coco/AP' in run['convergence'][-1]['metrics']
     assert 'jigsaw/patch_accuracy' in results['runs']['hsjp_pretrain']['jigsaw']
     saved = json.loads((tmp_path / 'results.json').read_text())
     assert saved['runs']['finetune_scratch']['convergence'] == \
