@@ -37,7 +37,7 @@ from hsjp_mmpose.experiments.convergence import load_convergence, metric_curve
 from hsjp_mmpose.experiments.options import (coco_data_root_options, init_options,
                                              load_config, schedule_options)
 from hsjp_mmpose.experiments.pretraining import (CONFIG_DIR, SOURCE_NAMES, SOURCES, TASK_NAMES,
-                                                 TASKS, Source, Task)
+                                                 TASKS, Source, Task, pretrain_arm)
 from hsjp_mmpose.experiments.report import format_ap, markdown_table, write_report
 from hsjp_mmpose.experiments.runner import Arm, ExperimentRunner, check_labelled_people
 
@@ -303,15 +303,10 @@ class LabelEfficiencyBenchmark:
                              invocations=self.runner.extra.get('invocations', 0))
 
     def _pretrain(self, source: Source, data: Dict[str, Path]) -> Optional[dict]:
-        s = self.settings
-        if source.config is None:
+        arm = pretrain_arm(source, data, self.settings.pretrain_epochs, self.settings.seed)
+        if arm is None:
             return None
-        config = CONFIG_DIR / source.config
-        options = (coco_data_root_options(data[source.data])
-                   + schedule_options(config, s.pretrain_epochs)
-                   + [f'train_cfg.val_interval={s.pretrain_epochs}',
-                      f'randomness.seed={s.seed}'])
-        run = self.runner.run(Arm(f'pretrain_{source.name}', config, options, test=False))
+        run = self.runner.run(arm)
         iters = [r.get('iter') for r in run.get('convergence') or [] if r.get('iter')]
         return dict(work_dir=run['work_dir'], seconds=run['train_seconds'],
                     iters=max(iters) if iters else None)

@@ -134,6 +134,20 @@ def check_settings(s: PretrainingBenchmarkSettings) -> None:
                          f'hold ({most}); lower num_labelled or raise num_train')
 
 
+def pretrain_arm(source: Source, data: Dict[str, Path], epochs: int,
+                 seed: int) -> Optional[Arm]:
+    """The arm that pretrains ``source`` for ``epochs`` on its data set in ``data`` (keyed by
+    ``source.data``), validated once at the end; ``None`` for scratch (nothing to pretrain).
+    Shared by every benchmark that compares pretraining sources."""
+    if source.config is None:
+        return None
+    config = CONFIG_DIR / source.config
+    options = (coco_data_root_options(data[source.data])
+               + schedule_options(config, epochs)
+               + [f'train_cfg.val_interval={epochs}', f'randomness.seed={seed}'])
+    return Arm(f'pretrain_{source.name}', config, options, test=False)
+
+
 class PretrainingBenchmark:
     """Runs the pretraining-source matrix in ``work_dir`` (resumable) and reports it."""
 
@@ -149,15 +163,8 @@ class PretrainingBenchmark:
 
     # ------------------------------------------------------------------ arms
     def _pretrain(self, source: Source, data: Dict[str, Path]) -> Optional[dict]:
-        s = self.settings
-        if source.config is None:
-            return None
-        config = CONFIG_DIR / source.config
-        options = (coco_data_root_options(data[source.data])
-                   + schedule_options(config, s.pretrain_epochs)
-                   + [f'train_cfg.val_interval={s.pretrain_epochs}',
-                      f'randomness.seed={s.seed}'])
-        return self.runner.run(Arm(f'pretrain_{source.name}', config, options, test=False))
+        arm = pretrain_arm(source, data, self.settings.pretrain_epochs, self.settings.seed)
+        return None if arm is None else self.runner.run(arm)
 
     def _finetune(self, task: Task, source: Source, pretrain: Optional[dict],
                   data_root: Path) -> dict:
