@@ -6,7 +6,8 @@ label budgets, for 2D (COCO AP) and 3D (MPJPE) pose.
     python tools/benchmark_label_efficiency.py --work-dir work_dirs/label_efficiency
     python tools/benchmark_label_efficiency.py --quick --work-dir work_dirs/le_quick
 
-Sources: scratch, HSJP, jigsaw classification, 2D keypoints; each pretrains once. Budgets:
+Sources: scratch, HSJP, jigsaw classification, 2D keypoints; each pretrains once (add HSJP
+sources with other puzzles with --hsjp-recipes, e.g. 4x3:4 2x2:0). Budgets:
 N = 50, 200, 800 labelled people (2D) and 200 (3D) by default. Every arm trains until its
 validation score stops improving (the plateau rule is printed) and reports its best
 validated score, the iteration it was reached at and its curve. Writes WORK_DIR/results.md,
@@ -64,6 +65,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help=f'least AP gain (fraction) that counts (default {defaults.min_delta_ap})')
     parser.add_argument('--min-delta-mm', type=float, default=None,
                         help=f'least MPJPE gain (mm) that counts (default {defaults.min_delta_mm})')
+    parser.add_argument('--hsjp-recipes', nargs='+', default=None, metavar='RxC:J[:E]',
+                        help='extra HSJP sources with other puzzles, to choose the recipe by '
+                        'transfer: grid rows x columns, patch jitter (px) and optionally '
+                        "pretraining epochs, e.g. '4x3:4' '2x2:0' '4x3:4:24' (default none)")
     parser.add_argument('--no-equal-compute', dest='equal_compute', action='store_false',
                         default=None, help='skip the equal-total-compute scratch arms')
     args = parser.parse_args(argv)

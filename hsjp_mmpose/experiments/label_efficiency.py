@@ -37,7 +37,7 @@ from hsjp_mmpose.experiments.convergence import load_convergence, metric_curve
 from hsjp_mmpose.experiments.options import (coco_data_root_options, init_options,
                                              load_config, schedule_options)
 from hsjp_mmpose.experiments.pretraining import (CONFIG_DIR, SOURCE_NAMES, SOURCES, TASK_NAMES,
-                                                 TASKS, Source, Task, pretrain_arm)
+                                                 TASKS, Source, Task, hsjp_recipe, pretrain_arm)
 from hsjp_mmpose.experiments.report import format_ap, markdown_table, write_report
 from hsjp_mmpose.experiments.runner import Arm, ExperimentRunner, check_labelled_people
 
@@ -233,6 +233,9 @@ class LabelEfficiencySettings:
     min_delta_mm: float = 1.0
     max_iters: int = 1200  # cap of every fine-tuning arm
     equal_compute: bool = True
+    #: extra HSJP sources with other puzzles (:func:`~.pretraining.hsjp_recipe`: ``'RxC:J'``
+    #: or ``'RxC:J:E'``), to choose the recipe by transfer
+    hsjp_recipes: Sequence[str] = ()
     seed: int = 0
     quick: bool = False
 
@@ -269,6 +272,9 @@ def check_settings(s: LabelEfficiencySettings) -> None:
     unknown = [x for x in s.tasks if x not in TASK_NAMES]
     if unknown or not s.tasks:
         raise ValueError(f'tasks: unknown {unknown}; choose from {list(TASK_NAMES)}')
+    names = [hsjp_recipe(r).name for r in s.hsjp_recipes]  # raises on a bad recipe
+    if len(set(names)) != len(names):
+        raise ValueError(f'hsjp_recipes name the same puzzle twice: {list(s.hsjp_recipes)}')
     if s.min_delta_ap < 0 or s.min_delta_mm < 0:
         raise ValueError('min_delta_ap and min_delta_mm must be >= 0')
     from hsjp_mmpose.synthetic.levels import get_data_level
@@ -289,6 +295,15 @@ def _budgets(task: Task, s: LabelEfficiencySettings) -> List[int]:
     return sorted(s.budgets if task.name == 'pose2d' else s.budgets_3d)
 
 
+def _sources(settings) -> List[Source]:
+    """The benchmark's sources, in report order: the asked-for standard ones, then the
+    HSJP recipes. ``settings``: the dataclass or its ``asdict`` (``results.json``)."""
+    get = settings.get if isinstance(settings, dict) else lambda k, d=None: getattr(
+        settings, k, d)
+    return ([x for x in SOURCES if x.name in get('sources')]
+            + [hsjp_recipe(r) for r in get('hsjp_recipes', ()) or ()])
+
+
 # ---------------------------------------------------------------------- the benchmark
 class LabelEfficiencyBenchmark:
     """Runs the source x task x budget matrix in ``work_dir`` (resumable) and reports it."""
@@ -307,9 +322,12 @@ class LabelEfficiencyBenchmark:
         if arm is None:
             return None
         run = self.runner.run(arm)
-        iters = [r.get('iter') for r in run.get('convergence') or [] if r.get('iter')]
+        records = run.get('convergence') or []
+        iters = [r.get('iter') for r in records if r.get('iter')]
+        last = records[-1].get('metrics', {}) if records else {}
         return dict(work_dir=run['work_dir'], seconds=run['train_seconds'],
-                    iters=max(iters) if iters else None)
+                    iters=max(iters) if iters else None,
+                    patch_accuracy=last.get('jigsaw/patch_accuracy'))
 
     def _arm(self, name: str, task: Task, source: Source, pretrain: Optional[dict],
              data_root: Path, num_labelled: int, rule: Optional[PlateauRule],
@@ -340,7 +358,7 @@ class LabelEfficiencyBenchmark:
         """Run every arm and write the report."""
         s = self.settings
         start = time.time()
-        sources = [x for x in SOURCES if x.name in s.sources]
+        sources = _sources(s)
         tasks = [t for t in TASKS if t.name in s.tasks]
         data = dict(downstream=self.runner.data(
             f'{s.data_level}_seed{s.seed}', s.num_train, s.num_val, seed=s.seed,
@@ -375,7 +393,8 @@ class LabelEfficiencyBenchmark:
                 if s.equal_compute and len(row) > 1:
                     row['scratch_equal_compute'] = self._equal_compute(task, n, row, data)
                     self._save(start, arms=arms)
-        self.results = self._totals(start, settings=asdict(s), arms=arms)
+        self.results = self._totals(start, settings=asdict(s), arms=arms,
+                                    pretraining={k: v for k, v in pretrained.items() if v})
         if 'pose3d' in s.tasks:
             self.results['mean_pose'] = self._mean_pose(data['downstream'])
         self.results['labels_saved'] = labels_saved(self.results)
@@ -470,7 +489,7 @@ def format_report(results: dict) -> str:
     """The tables as Markdown."""
     s = results['settings']
     tasks = [t for t in TASKS if t.name in results['arms']]
-    sources = [x for x in SOURCE_NAMES if x in s['sources']]
+    sources = [x.name for x in _sources(s)]
     rules = [_rule(t, LabelEfficiencySettings(**{k: (tuple(v) if isinstance(v, list) else v)
                                                  for k, v in s.items()}))
              .describe(t.metric, s['val_every'], s['max_iters']) for t in tasks]
@@ -552,6 +571,7 @@ def format_report(results: dict) -> str:
             head = ['source'] + [f'N={n}: scratch needs' for n in budgets]
             out += [markdown_table(head, [[x] + [_labels(saved[x][str(n)]) for n in budgets]
                                           for x in saved]), '']
+    out += recipe_table(results)
     out += targets(results)
     if results.get('total_seconds'):
         runs = results.get('invocations', 1)
@@ -559,6 +579,38 @@ def format_report(results: dict) -> str:
                 + (f' (over {runs} invocations; a resumed run reuses finished arms).'
                    if runs > 1 else '.')]
     return '\n'.join(out) + '\n'
+
+
+def recipe_table(results: dict) -> List[str]:
+    """The HSJP recipes side by side (issue 15, section 3): puzzle, pretraining length and
+    pretext accuracy against the converged 2D AP they transfer to."""
+    s = results['settings']
+    if not s.get('hsjp_recipes') or 'pose2d' not in results['arms'] or 'hsjp' not in s['sources']:
+        return []
+    rows = results['arms']['pose2d']
+    budgets = sorted(int(n) for n in rows)
+    pre = results.get('pretraining', {})
+    from hsjp_mmpose.experiments.options import load_config
+    default = load_config(CONFIG_DIR / SOURCES[1].config)
+    recipes = [('hsjp', tuple(default.jigsaw_grid),
+                next(t['patch_jitter'] for t in default.train_pipeline
+                     if t['type'] == 'RandomJigsaw'), s['pretrain_epochs'])]
+    recipes += [(x.name, x.puzzle[0], x.puzzle[1], x.epochs or s['pretrain_epochs'])
+                for x in _sources(s) if x.puzzle]
+    table = []
+    for name, grid, jitter, epochs in recipes:
+        acc = pre.get(name, {}).get('patch_accuracy')
+        table.append([name, f'{grid[0]}x{grid[1]}', str(jitter), str(epochs),
+                      '-' if acc is None else f'{acc:.3f} (chance {1 / (grid[0] * grid[1]):.3f})',
+                      f"{pre.get(name, {}).get('seconds', 0):.0f}"]
+                     + [format_ap(rows[str(n)][name]['best']) for n in budgets]
+                     + [f"{100 * (rows[str(n)][name]['best'] - rows[str(n)]['scratch']['best']):+.1f}"
+                        for n in budgets])
+    head = (['source', 'grid', 'patch jitter (px)', 'pretrain epochs',
+             'pretext patch accuracy (val)', 'pretrain s']
+            + [f'N={n}: AP' for n in budgets] + [f'N={n}: vs scratch' for n in budgets])
+    return ['## HSJP recipes by transfer (pose2d, converged AP)', '',
+            markdown_table(head, table), '']
 
 
 def targets(results: dict) -> List[str]:
@@ -620,8 +672,10 @@ def plot_results(results: dict, path: Path) -> str:
     fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.6 * rows), squeeze=False)
     for ax in axes.flat:
         ax.set_visible(False)
-    sources = [x for x in SOURCE_NAMES if x in results['settings']['sources']]
+    sources = [x.name for x in _sources(results['settings'])]
     colours = dict(zip(SOURCE_NAMES, ('tab:gray', 'tab:blue', 'tab:orange', 'tab:green')))
+    extra = iter(('tab:purple', 'tab:cyan', 'tab:brown', 'tab:olive', 'tab:pink', 'tab:red'))
+    colours.update({x: next(extra, 'tab:red') for x in sources if x not in colours})
 
     def scale(task, v):
         return None if v is None else (100 * v if task.higher_is_better else v)

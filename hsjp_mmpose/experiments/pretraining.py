@@ -28,11 +28,12 @@ split: ``pose2d`` (COCO keypoint AP, ``configs/finetune/td-hm_res18-half_*``) an
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from hsjp_mmpose.experiments.convergence import epochs_to_fraction, load_convergence
 from hsjp_mmpose.experiments.options import (coco_data_root_options, finetune_options,
-                                             init_options, schedule_options)
+                                             init_options, jigsaw_options, load_config,
+                                             schedule_options)
 from hsjp_mmpose.experiments.report import format_ap, markdown_table, write_report
 from hsjp_mmpose.experiments.runner import Arm, ExperimentRunner, check_labelled_people
 
@@ -51,6 +52,8 @@ class Source:
     config: Optional[str]
     transfer: str = 'whole'
     data: str = 'downstream'
+    puzzle: Optional[Tuple[Tuple[int, int], int]] = None  # ((rows, cols), patch_jitter)
+    epochs: Optional[int] = None  # pretraining epochs, when not the benchmark's
 
 
 SOURCES = (
@@ -63,6 +66,35 @@ SOURCES = (
            data='source'),
 )
 SOURCE_NAMES = tuple(s.name for s in SOURCES)
+
+
+def hsjp_recipe(text: str) -> Source:
+    """An HSJP source with another puzzle, from ``'RxC:J'`` or ``'RxC:J:E'``: a grid of R
+    rows and C columns, a patch jitter of J pixels and (optionally) E pretraining epochs,
+    e.g. ``'4x3:4'`` -> source ``hsjp-4x3-j4``. The grid must divide the small configs'
+    128x96 input (rows 1, 2, 4, 8, ...; columns 1, 2, 3, 4, 6, ...)."""
+    parts = text.split(':')
+    try:
+        if len(parts) not in (2, 3):
+            raise ValueError
+        rows, cols = (int(v) for v in parts[0].lower().split('x'))
+        jitter = int(parts[1])
+        epochs = int(parts[2]) if len(parts) > 2 else None
+        if jitter < 0 or (epochs is not None and epochs < 1):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"HSJP recipe {text!r}: write it as 'RxC:J' or 'RxC:J:E' (grid rows x "
+                         "columns, patch jitter in px, pretraining epochs), e.g. '4x3:4' or "
+                         "'4x3:4:24'") from None
+    base = SOURCES[1]
+    cfg = load_config(CONFIG_DIR / base.config)
+    from hsjp_mmpose.datasets.transforms import RandomJigsaw
+    try:
+        RandomJigsaw(grid=(rows, cols), input_size=tuple(cfg.input_size), patch_jitter=jitter)
+    except ValueError as err:
+        raise ValueError(f'HSJP recipe {text!r}: {err}') from None
+    name = f'hsjp-{rows}x{cols}-j{jitter}' + (f'-e{epochs}' if epochs else '')
+    return Source(name, base.config, base.transfer, base.data, ((rows, cols), jitter), epochs)
 IMAGENET_CONFIGS = ('configs/finetune/td-hm_res18_imagenet-init_1xb32-30e_synthetic-128x96.py',
                     'configs/finetune/td-hm_res50_imagenet-init_8xb64-210e_coco-256x192.py',
                     'configs/finetune/td-hm_hrnet-w32_imagenet-init_8xb64-210e_coco-256x192.py')
@@ -142,9 +174,12 @@ def pretrain_arm(source: Source, data: Dict[str, Path], epochs: int,
     if source.config is None:
         return None
     config = CONFIG_DIR / source.config
+    epochs = source.epochs or epochs
     options = (coco_data_root_options(data[source.data])
                + schedule_options(config, epochs)
                + [f'train_cfg.val_interval={epochs}', f'randomness.seed={seed}'])
+    if source.puzzle:
+        options += jigsaw_options(config, *source.puzzle)
     return Arm(f'pretrain_{source.name}', config, options, test=False)
 
 

@@ -151,6 +151,48 @@ def test_labels_saved_and_the_report():
         in text
 
 
+def test_hsjp_recipes_in_the_report_and_the_plot(tmp_path):
+    results = _results()
+    results['settings']['hsjp_recipes'] = ('4x3:4', '2x2:0:24')
+    for n, ap in (('50', 0.33), ('200', 0.41), ('800', 0.56)):
+        results['arms']['pose2d'][n]['hsjp-4x3-j4'] = _row(ap, total=80.)
+        results['arms']['pose2d'][n]['hsjp-2x2-j0-e24'] = _row(ap - 0.1, total=90.)
+    results['pretraining'] = {'hsjp': dict(seconds=40., patch_accuracy=0.96),
+                              'hsjp-4x3-j4': dict(seconds=60., patch_accuracy=0.41),
+                              'hsjp-2x2-j0-e24': dict(seconds=80., patch_accuracy=0.99)}
+    results['labels_saved'] = labels_saved(results)
+    text = format_report(results)
+    assert '## HSJP recipes by transfer (pose2d, converged AP)' in text
+    assert '| hsjp | 2x2 | 4 | 12 | 0.960 (chance 0.250) | 40 | 30.0 | 42.0 | 55.0 | +10.0 | ' \
+        '+2.0 | +5.0 |' in text
+    assert '| hsjp-4x3-j4 | 4x3 | 4 | 12 | 0.410 (chance 0.083) | 60 | 33.0 | 41.0 | 56.0 | ' \
+        '+13.0 | +1.0 | +6.0 |' in text
+    assert '| hsjp-2x2-j0-e24 | 2x2 | 0 | 24 |' in text
+    # scratch reaches 0.33 at 50 * 4 ** ((0.33 - 0.2) / 0.2) labels, 2.46x
+    assert '| hsjp-4x3-j4 | 123 (2.5x) |' in text
+    out = tmp_path / 'le.png'
+    plot_results(results, out)
+    assert out.is_file()
+
+
+def test_hsjp_recipe_sources_and_their_pretraining_overrides(tmp_path):
+    from hsjp_mmpose.experiments.pretraining import hsjp_recipe, pretrain_arm
+    source = hsjp_recipe('4x3:4:24')
+    assert source.name == 'hsjp-4x3-j4-e24' and source.puzzle == ((4, 3), 4)
+    arm = pretrain_arm(source, dict(downstream=tmp_path), epochs=12, seed=0)
+    assert 'train_cfg.max_epochs=24' in arm.options and 'model.head.out_channels=12' in arm.options
+    assert any(o.endswith('.patch_jitter=4') for o in arm.options)
+    assert 'train_dataloader.dataset.jigsaw_grid=(4,3)' in arm.options
+    assert 'train_cfg.max_epochs=12' in pretrain_arm(hsjp_recipe('2x2:0'),
+                                                     dict(downstream=tmp_path), 12, 0).options
+    for bad, match in (('3x3:4', 'rows can be'), ('4x3', "'RxC:J'"), ('4x3:4:0', "'RxC:J'"),
+                       ('axb:1', "'RxC:J'")):
+        with pytest.raises(ValueError, match=match):
+            hsjp_recipe(bad)
+    with pytest.raises(ValueError, match='same puzzle twice'):
+        check_settings(LabelEfficiencySettings(hsjp_recipes=('4x3:4', '4x3:4')))
+
+
 def test_plot(tmp_path):
     out = tmp_path / 'le.png'
     plot_results(_results(), out)
@@ -191,7 +233,9 @@ def test_cli_quick_and_budgets():
     s = settings_from_args(parse_args(['--quick', '--budgets', '20', '40', '--seed', '3']))
     assert s.quick and s.budgets == (20, 40) and s.max_iters == 100 and s.seed == 3
     s = settings_from_args(parse_args([]))
-    assert s.budgets == (50, 200, 800) and not s.quick
+    assert s.budgets == (50, 200, 800) and not s.quick and s.hsjp_recipes == ()
+    s = settings_from_args(parse_args(['--hsjp-recipes', '4x3:4', '2x2:0']))
+    assert s.hsjp_recipes == ('4x3:4', '2x2:0')
 
 
 # ------------------------------------------------------------------ end to end
