@@ -95,3 +95,84 @@ def test_head_region_loss_on_present_keypoints_of_weak_samples(monkeypatch):
     del samples[2].gt_instance_labels.region_boxes
     with pytest.raises(KeyError, match='GenerateRegionPresenceLabels'):
         head.loss(_feats(3), samples)
+
+
+# --------------------------------------------------------------- presence-gated pseudo-labels
+def _two_keypoint_maps():
+    """1 sample, 2 keypoints on a 3 x 4 map: keypoint 0 peaks 0.8 at (x=3, y=1),
+    keypoint 1 peaks 0.5 at (x=0, y=2)."""
+    maps = torch.zeros(1, 2, 3, 4)
+    maps[0, 0, 1, 3] = 0.8
+    maps[0, 1, 2, 0] = 0.5
+    return maps
+
+
+def test_gated_pseudo_heatmap_targets_hand_computed():
+    from hsjp_mmpose.models.losses.gated_pseudo_heatmap_loss import (GatedPseudoHeatmapLoss,
+                                                                     gaussian_maps, map_peaks)
+    maps = _two_keypoint_maps()
+    peaks = map_peaks(maps)
+    assert peaks['x'].tolist() == [[3, 0]] and peaks['y'].tolist() == [[1, 2]]
+    g = gaussian_maps(torch.tensor([[3]]), torch.tensor([[1]]), 3, 4, sigma=1.)
+    assert g[0, 0, 1, 3] == 1 and g[0, 0, 1, 2] == pytest.approx(math.exp(-0.5))
+    assert g[0, 0, 0, 2] == pytest.approx(math.exp(-1.))
+    # presence says keypoint 0 present, keypoint 1 absent: 0 kept, 1 suppressed
+    loss = GatedPseudoHeatmapLoss(gates=('presence', ), min_peak=0.3, sigma=1.)
+    t = loss.targets(maps, presence=torch.tensor([[1., 0.]]))
+    assert t['kept'].tolist() == [[True, False]] and t['suppressed'].tolist() == [[False, True]]
+    torch.testing.assert_close(t['target'][0, 0], g[0, 0])
+    assert not t['target'][0, 1].any() and t['weight'].tolist() == [[1., 1.]]
+    # loss: keypoint 0 sum((maps - g) ** 2), keypoint 1 sum(maps ** 2) = 0.25; mean of 24
+    expected = (((maps[0, 0] - g[0, 0]) ** 2).sum() + 0.25) / 24
+    torch.testing.assert_close(loss(maps, torch.tensor([[1., 0.]])), expected)
+    # min_peak 0.9: keypoint 0 is no longer kept, only the suppression of 1 remains
+    t = GatedPseudoHeatmapLoss(gates=('presence', ), min_peak=0.9).targets(
+        maps, torch.tensor([[1., 0.]]))
+    assert t['weight'].tolist() == [[0., 1.]]
+    # no gates (plain self-training): both peaks >= 0.3 kept, nothing suppressed
+    t = GatedPseudoHeatmapLoss(gates=()).targets(maps)
+    assert t['kept'].tolist() == [[True, True]] and not t['suppressed'].any()
+
+
+def test_gated_pseudo_heatmap_region_gate():
+    from hsjp_mmpose.models.losses import GatedPseudoHeatmapLoss
+    from hsjp_mmpose.models.losses.gated_pseudo_heatmap_loss import peaks_agree_with_regions
+    maps = _two_keypoint_maps()
+    # box 0 = right half (x 2-3), box 1 = bottom row (y 2)
+    boxes = torch.tensor([[[2., 0., 4., 3.], [0., 2., 4., 3.]]])
+    # truth: keypoint 0 in box 0 only (its peak agrees); keypoint 1 in box 0 and 1 (its peak
+    # at x=0 is outside box 0: disagrees)
+    labels = torch.tensor([[[1., 1.], [0., 1.]]])
+    agree = peaks_agree_with_regions(torch.tensor([[3, 0]]), torch.tensor([[1, 2]]), boxes,
+                                     labels)
+    assert agree.tolist() == [[True, False]]
+    t = GatedPseudoHeatmapLoss().targets(maps, torch.tensor([[1., 1.]]), boxes, labels)
+    assert t['kept'].tolist() == [[True, False]] and t['weight'].tolist() == [[1., 0.]]
+    with pytest.raises(ValueError, match='GenerateRegionPresenceLabels'):
+        GatedPseudoHeatmapLoss().targets(maps, torch.tensor([[1., 1.]]))
+    with pytest.raises(ValueError, match='presence labels'):
+        GatedPseudoHeatmapLoss(gates=('presence', )).targets(maps)
+    with pytest.raises(ValueError, match='unknown gates'):
+        GatedPseudoHeatmapLoss(gates=('flip', ))
+    assert isinstance(MODELS.build(dict(type='GatedPseudoHeatmapLoss')), GatedPseudoHeatmapLoss)
+
+
+def test_head_pseudo_label_loss_only_on_weak_samples(monkeypatch):
+    from hsjp_mmpose.models.losses import GatedPseudoHeatmapLoss
+    from tests.test_models.test_location_free_head import _feats, _samples
+    cams = torch.rand(3, 5, 16, 12)
+    cfg = dict(type='GatedPseudoHeatmapLoss', gates=['presence'], loss_weight=2.)
+    head = _head_with(monkeypatch, cams, presence_cfg=dict(
+        on_located=False, part_loss=None, pseudo_label_loss=cfg))
+    samples = _samples([1, 0, 0])
+    presence = torch.cat([s.gt_instance_labels.keypoint_presence for s in samples])
+    losses = head.loss(_feats(3), samples)
+    expected = GatedPseudoHeatmapLoss(gates=['presence'], loss_weight=2.)(cams[1:],
+                                                                          presence[1:])
+    torch.testing.assert_close(losses['loss_pseudo'], expected)
+    kept = (cams[1:].flatten(2).max(-1).values >= 0.3) & (presence[1:] > 0.5)
+    assert losses['pseudo_kept'].item() == pytest.approx(
+        kept.sum().item() / (presence[1:] > 0.5).sum().item())
+    # every sample located: a zero that keeps the graph
+    losses = head.loss(_feats(3), _samples([1, 1, 1]))
+    assert losses['loss_pseudo'].item() == 0 and losses['loss_pseudo'].requires_grad

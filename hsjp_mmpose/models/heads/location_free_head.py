@@ -34,7 +34,8 @@ DEFAULT_PRESENCE_CFG = dict(
     input='logits',
     on_located=True,
     part_loss=dict(type='BCELoss', loss_weight=0.5),
-    region_loss=None)
+    region_loss=None,
+    pseudo_label_loss=None)
 
 
 def _presence_settings(presence_cfg: OptConfigType) -> dict:
@@ -127,6 +128,11 @@ class LocationFreeHead(BaseHead):
             - ``region_loss`` (dict, optional): loss between the CAMs and the region
               presence labels (``RegionPresenceLoss``); ``None`` (the default) switches
               it off.
+            - ``pseudo_label_loss`` (dict, optional): self-training on the samples
+              without location labels (``GatedPseudoHeatmapLoss``): the CAMs' own peaks
+              as heatmap targets, kept where the presence and region labels agree,
+              absent keypoints suppressed. Never on located samples. ``None`` (the
+              default) switches it off.
             - ``on_located`` (bool): apply them also to the samples that take the
               heatmap loss. ``False`` keeps them to the weak-only samples: on located
               ones the BCE on top-k pooled CAMs competes with the heatmap loss and blurs
@@ -204,6 +210,8 @@ class LocationFreeHead(BaseHead):
             if presence['part_loss'] is not None else None
         self.loss_region = MODELS.build(presence['region_loss']) \
             if presence['region_loss'] is not None else None
+        self.loss_pseudo = MODELS.build(presence['pseudo_label_loss']) \
+            if presence['pseudo_label_loss'] is not None else None
         self.loss_heatmap = MODELS.build(loss_heatmap)
         self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
 
@@ -375,7 +383,24 @@ class LocationFreeHead(BaseHead):
             weights = presence * selected[:, None].to(presence)
             losses['loss_region'] = self.loss_region(
                 out['cams'], targets['region_boxes'], targets['region_presence'], weights)
+        if self.loss_pseudo is not None:
+            losses.update(self._pseudo_label_losses(out['cams'], targets))
         return losses
+
+    def _pseudo_label_losses(self, cams: Tensor, targets: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """``loss_pseudo`` on the samples without location labels, and ``pseudo_kept``
+        (share of their present keypoints that got a pseudo target)."""
+        weak = ~targets['located']
+        if not weak.any():
+            return dict(loss_pseudo=cams.sum() * 0.,
+                        pseudo_kept=torch.zeros((), device=cams.device))
+        regions = [targets[k][weak] if k in targets else None
+                   for k in ('region_boxes', 'region_presence')]
+        presence = targets['presence'][weak]
+        pseudo = self.loss_pseudo.targets(cams[weak], presence, *regions)
+        share = pseudo['kept'].float().sum() / (presence > 0.5).float().sum().clamp(min=1.)
+        return dict(loss_pseudo=self.loss_pseudo.loss_from_targets(cams[weak], pseudo),
+                    pseudo_kept=share.detach())
 
     def _location_losses(self, out: Dict[str, Optional[Tensor]], targets: Dict[str, Tensor],
                          batch_data_samples: SampleList) -> Dict[str, Tensor]:

@@ -1,3 +1,4 @@
 # Copyright (c) hsjp-mmpose contributors.
 from .cross_entropy_loss import CrossEntropyLoss  # noqa: F401
+from .gated_pseudo_heatmap_loss import GatedPseudoHeatmapLoss  # noqa: F401
 from .region_presence_loss import RegionPresenceLoss  # noqa: F401
