@@ -630,6 +630,11 @@ def targets(results: dict) -> List[str]:
                 ok = row['keypoints-2d']['best'] >= row['hsjp']['best']
                 line += (f"; keypoints-2d {format_ap(row['keypoints-2d']['best'])} "
                          f"(>= HSJP: {'met' if ok else 'missed'})")
+            capped = [x for x in ('scratch', 'hsjp', 'keypoints-2d')
+                      if x in row and not row[x]['stopped']]
+            if capped:  # a target on converged scores cannot be judged on capped arms
+                line += (f"; **not converged**: {', '.join(capped)} stopped at the cap, so "
+                         'these are scores at the cap, not converged scores')
             lines.append(line + '.')
         hsjp = results.get('labels_saved', {}).get('pose2d', {}).get('hsjp', {}).get('50')
         if hsjp:

@@ -147,6 +147,9 @@ def test_labels_saved_and_the_report():
     assert 'scratch, equal total compute | 25.0 (400 / 500 budget)' in text
     assert '| hsjp | 100 (2.0x) |' in text and '> 800 (> 1.0x)' in text
     assert '- N=50: HSJP 30.0 vs scratch 20.0 (+10.0 AP; target >= +5: met).' in text
+    results['arms']['pose2d']['200']['hsjp']['stopped'] = False  # stopped by the cap
+    assert '+2.0 AP; target >= +5: missed); **not converged**: hsjp stopped at the cap' \
+        in format_report(results)
     assert 'Labels saved at N=50: scratch needs 100 (2.0x) to match HSJP (target >= 2x: met)' \
         in text
 
