@@ -35,9 +35,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from hsjp_mmpose.experiments.convergence import load_convergence, metric_curve
 from hsjp_mmpose.experiments.options import (coco_data_root_options, init_options,
-                                             load_config, schedule_options)
-from hsjp_mmpose.experiments.pretraining import (CONFIG_DIR, SOURCE_NAMES, SOURCES, TASK_NAMES,
-                                                 TASKS, Source, Task, hsjp_recipe, pretrain_arm)
+                                             load_config, pipeline_index, schedule_options)
+from hsjp_mmpose.experiments.pretraining import (CONFIG_DIR, HSJP_SOURCE, SOURCE_NAMES, SOURCES,
+                                                 TASK_NAMES, TASKS, Source, Task, hsjp_recipe,
+                                                 pretrain_arm)
 from hsjp_mmpose.experiments.report import format_ap, markdown_table, write_report
 from hsjp_mmpose.experiments.runner import Arm, ExperimentRunner, check_labelled_people
 
@@ -295,13 +296,11 @@ def _budgets(task: Task, s: LabelEfficiencySettings) -> List[int]:
     return sorted(s.budgets if task.name == 'pose2d' else s.budgets_3d)
 
 
-def _sources(settings) -> List[Source]:
+def _sources(settings: dict) -> List[Source]:
     """The benchmark's sources, in report order: the asked-for standard ones, then the
-    HSJP recipes. ``settings``: the dataclass or its ``asdict`` (``results.json``)."""
-    get = settings.get if isinstance(settings, dict) else lambda k, d=None: getattr(
-        settings, k, d)
-    return ([x for x in SOURCES if x.name in get('sources')]
-            + [hsjp_recipe(r) for r in get('hsjp_recipes', ()) or ()])
+    HSJP recipes. ``settings``: the settings as ``results.json`` keeps them (``asdict``)."""
+    return ([x for x in SOURCES if x.name in settings['sources']]
+            + [hsjp_recipe(r) for r in settings.get('hsjp_recipes') or ()])
 
 
 # ---------------------------------------------------------------------- the benchmark
@@ -358,7 +357,7 @@ class LabelEfficiencyBenchmark:
         """Run every arm and write the report."""
         s = self.settings
         start = time.time()
-        sources = _sources(s)
+        sources = _sources(asdict(s))
         tasks = [t for t in TASKS if t.name in s.tasks]
         data = dict(downstream=self.runner.data(
             f'{s.data_level}_seed{s.seed}', s.num_train, s.num_val, seed=s.seed,
@@ -590,11 +589,11 @@ def recipe_table(results: dict) -> List[str]:
     rows = results['arms']['pose2d']
     budgets = sorted(int(n) for n in rows)
     pre = results.get('pretraining', {})
-    from hsjp_mmpose.experiments.options import load_config
-    default = load_config(CONFIG_DIR / SOURCES[1].config)
-    recipes = [('hsjp', tuple(default.jigsaw_grid),
-                next(t['patch_jitter'] for t in default.train_pipeline
-                     if t['type'] == 'RandomJigsaw'), s['pretrain_epochs'])]
+    default = load_config(CONFIG_DIR / HSJP_SOURCE.config)
+    jigsaw = default.train_dataloader.dataset.pipeline[
+        pipeline_index(default, 'train_dataloader', 'RandomJigsaw')]
+    recipes = [(HSJP_SOURCE.name, tuple(jigsaw['grid']), jigsaw['patch_jitter'],
+                s['pretrain_epochs'])]
     recipes += [(x.name, x.puzzle[0], x.puzzle[1], x.epochs or s['pretrain_epochs'])
                 for x in _sources(s) if x.puzzle]
     table = []

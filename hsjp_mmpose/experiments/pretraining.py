@@ -66,6 +66,7 @@ SOURCES = (
            data='source'),
 )
 SOURCE_NAMES = tuple(s.name for s in SOURCES)
+HSJP_SOURCE = next(s for s in SOURCES if s.name == 'hsjp')
 
 
 def hsjp_recipe(text: str) -> Source:
@@ -86,7 +87,7 @@ def hsjp_recipe(text: str) -> Source:
         raise ValueError(f"HSJP recipe {text!r}: write it as 'RxC:J' or 'RxC:J:E' (grid rows x "
                          "columns, patch jitter in px, pretraining epochs), e.g. '4x3:4' or "
                          "'4x3:4:24'") from None
-    base = SOURCES[1]
+    base = HSJP_SOURCE
     cfg = load_config(CONFIG_DIR / base.config)
     from hsjp_mmpose.datasets.transforms import RandomJigsaw
     try:
@@ -95,6 +96,8 @@ def hsjp_recipe(text: str) -> Source:
         raise ValueError(f'HSJP recipe {text!r}: {err}') from None
     name = f'hsjp-{rows}x{cols}-j{jitter}' + (f'-e{epochs}' if epochs else '')
     return Source(name, base.config, base.transfer, base.data, ((rows, cols), jitter), epochs)
+
+
 IMAGENET_CONFIGS = ('configs/finetune/td-hm_res18_imagenet-init_1xb32-30e_synthetic-128x96.py',
                     'configs/finetune/td-hm_res50_imagenet-init_8xb64-210e_coco-256x192.py',
                     'configs/finetune/td-hm_hrnet-w32_imagenet-init_8xb64-210e_coco-256x192.py')

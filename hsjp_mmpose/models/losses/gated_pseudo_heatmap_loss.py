@@ -6,15 +6,13 @@ import torch
 from mmpose.registry import MODELS
 from torch import Tensor, nn
 
-from .region_presence_loss import box_masks
-
 GATES = ('presence', 'regions')
 
 
 def map_peaks(maps: Tensor) -> Dict[str, Tensor]:
     """Integer peak cells of maps (B, K, H, W): ``x``, ``y`` (B, K) long and ``value``
     (B, K)."""
-    b, k, h, w = maps.shape
+    w = maps.shape[-1]
     value, index = maps.flatten(2).max(dim=-1)
     return dict(x=index % w, y=torch.div(index, w, rounding_mode='floor'), value=value)
 
