@@ -1,6 +1,6 @@
 # Copyright (c) hsjp-mmpose contributors.
-"""The region presence loss, alone and in LocationFreeHead, against hand-computed
-values."""
+"""The region presence loss, and both region losses in LocationFreeHead, against
+hand-computed values."""
 import math
 
 import pytest
@@ -78,10 +78,12 @@ def _with_regions(samples, boxes, labels):
     return samples
 
 
-def test_head_region_loss_on_present_keypoints_of_weak_samples(monkeypatch):
+@pytest.mark.parametrize('loss_cfg', [
+    dict(type='RegionPresenceLoss', temperature=3.),
+    dict(type='RegionBoundedHeatmapLoss', loss_weight=10.)])
+def test_head_region_loss_on_present_keypoints_of_weak_samples(monkeypatch, loss_cfg):
     from tests.test_models.test_location_free_head import _feats, _samples
-    cams = torch.randn(3, 5, 16, 12)
-    loss_cfg = dict(type='RegionPresenceLoss', temperature=3.)
+    cams = torch.rand(3, 5, 16, 12)
     head = _head_with(monkeypatch, cams, presence_cfg=dict(
         on_located=False, part_loss=None, region_loss=loss_cfg))
     samples = _samples([1, 0, 0])
@@ -89,8 +91,7 @@ def test_head_region_loss_on_present_keypoints_of_weak_samples(monkeypatch):
     labels = (torch.rand(3, 2, 5) > 0.5).float()
     _with_regions(samples, boxes, labels)
     presence = torch.cat([s.gt_instance_labels.keypoint_presence for s in samples])
-    expected = RegionPresenceLoss(temperature=3.)(cams[1:], boxes[1:], labels[1:],
-                                                  presence[1:])
+    expected = MODELS.build(loss_cfg)(cams[1:], boxes[1:], labels[1:], presence[1:])
     torch.testing.assert_close(head.loss(_feats(3), samples)['loss_region'], expected)
     del samples[2].gt_instance_labels.region_boxes
     with pytest.raises(KeyError, match='GenerateRegionPresenceLabels'):

@@ -89,20 +89,3 @@ def test_weights_select_keypoints_and_errors():
         RegionBoundedHeatmapLoss(peak=1.5)
     assert isinstance(MODELS.build(dict(type='RegionBoundedHeatmapLoss')),
                       RegionBoundedHeatmapLoss)
-
-
-def test_head_takes_it_as_region_loss(monkeypatch):
-    from tests.test_models.test_location_free_head import _feats, _samples
-    from tests.test_models.test_location_free_weak_labels import _head_with, _with_regions
-    cams = torch.rand(3, 5, 16, 12)
-    head = _head_with(monkeypatch, cams, presence_cfg=dict(
-        on_located=False, part_loss=None,
-        region_loss=dict(type='RegionBoundedHeatmapLoss', loss_weight=10.)))
-    samples = _samples([1, 0, 0])
-    boxes = torch.tensor([[0., 0., 6., 8.], [3., 2., 12., 16.]]).expand(3, 2, 4)
-    labels = (torch.rand(3, 2, 5) > 0.5).float()
-    _with_regions(samples, boxes, labels)
-    presence = torch.cat([s.gt_instance_labels.keypoint_presence for s in samples])
-    expected = RegionBoundedHeatmapLoss(loss_weight=10.)(cams[1:], boxes[1:], labels[1:],
-                                                         presence[1:])
-    torch.testing.assert_close(head.loss(_feats(3), samples)['loss_region'], expected)
