@@ -83,7 +83,7 @@ def _with_regions(samples, boxes, labels):
     dict(type='RegionBoundedHeatmapLoss', loss_weight=10.)])
 def test_head_region_loss_on_present_keypoints_of_weak_samples(monkeypatch, loss_cfg):
     from tests.test_models.test_location_free_head import _feats, _samples
-    cams = torch.rand(3, 5, 16, 12)
+    cams = torch.randn(3, 5, 16, 12)
     head = _head_with(monkeypatch, cams, presence_cfg=dict(
         on_located=False, part_loss=None, region_loss=loss_cfg))
     samples = _samples([1, 0, 0])

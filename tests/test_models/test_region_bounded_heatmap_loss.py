@@ -87,5 +87,9 @@ def test_weights_select_keypoints_and_errors():
         RegionBoundedHeatmapLoss(sigma=0.)
     with pytest.raises(ValueError, match='peak'):
         RegionBoundedHeatmapLoss(peak=1.5)
+    with pytest.raises(ValueError, match='max_distance'):
+        RegionBoundedHeatmapLoss(max_distance=-1)
+    with pytest.raises(ValueError, match='weights'):
+        loss(maps, boxes, labels, torch.ones(2))
     assert isinstance(MODELS.build(dict(type='RegionBoundedHeatmapLoss')),
                       RegionBoundedHeatmapLoss)

@@ -58,8 +58,9 @@ class RegionBoundedHeatmapLoss(nn.Module):
         sigma (float): The codec's Gaussian sigma, in cells. Defaults to 2.
         peak (float): Least map value inside ``F``. Defaults to 1.
         peak_weight (float): Weight of the peak term against the per-cell envelope term.
-            A heatmap target holds about ``2 pi sigma^2 / (H W)`` of its squared mass per
-            cell; 0.02 puts one missing peak on that scale for a 32 x 24 map.
+            The squared mass of a heatmap target is about ``pi sigma^2``, a share
+            ``pi sigma^2 / (H W)`` of a map (0.016 for sigma 2 on 32 x 24); 0.02 puts one
+            missing peak on about that scale.
             Defaults to 0.02.
         loss_weight (float): Weight of the loss (the heatmap loss's, e.g. 10, puts the
             two on one scale). Defaults to 1.
@@ -77,6 +78,9 @@ class RegionBoundedHeatmapLoss(nn.Module):
             raise ValueError(f'RegionBoundedHeatmapLoss: sigma must be > 0, got {sigma}')
         if not 0 < peak <= 1:
             raise ValueError(f'RegionBoundedHeatmapLoss: peak must be in (0, 1], got {peak}')
+        if max_distance is not None and max_distance < 0:
+            raise ValueError('RegionBoundedHeatmapLoss: max_distance must be >= 0, got '
+                             f'{max_distance}')
         if peak_weight < 0:
             raise ValueError('RegionBoundedHeatmapLoss: peak_weight must be >= 0, got '
                              f'{peak_weight}')
@@ -106,26 +110,33 @@ class RegionBoundedHeatmapLoss(nn.Module):
             boxes (Tensor): Boxes (B, R, 4) in cells, ``x1, y1, x2, y2`` half-open.
             labels (Tensor): (B, R, K), 1 where keypoint k lies in box r.
             weights (Tensor, optional): (B, K) weight of each keypoint, e.g. its presence
-                in the input (an absent keypoint has no feasible cell); all 1 when
-                ``None``.
+                in the input: an absent keypoint's labels are 0 for every box, so it
+                would be trained as lying outside all of them. All 1 when ``None``.
+                A keypoint whose labels leave no feasible cell has an all-zero envelope
+                (its whole map is pushed to 0) and no peak term.
 
         Returns:
             Tensor: The scalar loss times ``loss_weight`` (0, with the graph kept, when
             every weight is 0).
         """
         b, k, h, w = maps.shape
-        if labels.shape[0] != b or labels.shape[-1] != k or boxes.shape[:2] != labels.shape[:2]:
+        if labels.shape[0] != b or labels.shape[-1] != k or \
+                boxes.shape[:2] != labels.shape[:2] or boxes.shape[-1] != 4:
             raise ValueError(f'RegionBoundedHeatmapLoss: labels of shape {tuple(labels.shape)} '
                              f'and boxes of shape {tuple(boxes.shape)} do not match maps '
                              f'(B, K) = {(b, k)}: expected (B, R, K) and (B, R, 4)')
         if weights is None:
             weights = maps.new_ones(b, k)
+        if weights.shape != (b, k):
+            raise ValueError(f'RegionBoundedHeatmapLoss: weights of shape '
+                             f'{tuple(weights.shape)} do not match (B, K) = {(b, k)}')
         weights = weights.to(maps)
         total = weights.sum()
         if total <= 0:
             return maps.sum() * 0.
         with torch.no_grad():
-            feasible, envelope = self.bounds(boxes.to(maps), labels, h, w)
+            feasible, envelope = self.bounds(boxes.to(device=maps.device),
+                                             labels.to(device=maps.device), h, w)
         over = F.relu(maps - envelope).pow(2).flatten(2).mean(dim=-1)  # (B, K)
         inside = maps.masked_fill(~feasible, float('-inf')).flatten(2).amax(dim=-1)
         has_cells = feasible.flatten(2).any(dim=-1)
