@@ -59,13 +59,14 @@ def test_spatial_softmax_sums_to_one_per_map():
 
 
 # --------------------------------------------------------------- in LocationFreeHead
-def _head_with(monkeypatch, cams, **kwargs):
+def _head_with(monkeypatch, cams, part_logits=None, **kwargs):
     from tests.test_models.test_location_free_head import _head
     head = _head(**kwargs)
 
     def _forward(feats):
+        parts = None if part_logits is None else part_logits.clone().requires_grad_()
         return dict(cams=cams.clone().requires_grad_(), logits=torch.zeros(len(cams), 5),
-                    part_logits=None)
+                    part_logits=parts)
 
     monkeypatch.setattr(head, '_forward', _forward)
     return head
@@ -96,6 +97,32 @@ def test_head_region_loss_on_present_keypoints_of_weak_samples(monkeypatch, loss
     del samples[2].gt_instance_labels.region_boxes
     with pytest.raises(KeyError, match='GenerateRegionPresenceLabels'):
         head.loss(_feats(3), samples)
+
+
+def test_head_region_loss_on_part_maps(monkeypatch):
+    """``region_input='part_maps'``: the region loss reads the context encoder's part
+    maps, not the CAMs."""
+    from tests.test_models.test_location_free_head import _feats, _samples
+    cams, parts = torch.randn(3, 5, 16, 12), torch.randn(3, 5, 16, 12)
+    loss_cfg = dict(type='RegionPresenceLoss', temperature=1.)
+    head = _head_with(monkeypatch, cams, part_logits=parts, presence_cfg=dict(
+        on_located=False, part_loss=None, region_loss=loss_cfg, region_input='part_maps'))
+    samples = _with_regions(_samples([1, 0, 0]),
+                            torch.tensor([[0., 0., 6., 8.]]).expand(3, 1, 4),
+                            (torch.rand(3, 1, 5) > 0.5).float())
+    boxes = torch.cat([s.gt_instance_labels.region_boxes for s in samples])
+    labels = torch.cat([s.gt_instance_labels.region_presence for s in samples])
+    presence = torch.cat([s.gt_instance_labels.keypoint_presence for s in samples])
+    expected = MODELS.build(loss_cfg)(parts[1:], boxes[1:], labels[1:], presence[1:])
+    torch.testing.assert_close(head.loss(_feats(3), samples)['loss_region'], expected)
+
+
+def test_region_input_checked():
+    from tests.test_models.test_location_free_head import _head
+    with pytest.raises(ValueError, match='region_input'):
+        _head(presence_cfg=dict(region_input='heatmaps'))
+    with pytest.raises(ValueError, match='context encoder'):
+        _head(context_encoder=None, presence_cfg=dict(region_input='part_maps'))
 
 
 # --------------------------------------------------------------- presence-gated pseudo-labels

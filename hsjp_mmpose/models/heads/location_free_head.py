@@ -28,6 +28,7 @@ from .location_free import MultiScaleFeatureFusion
 SCORE_MODES = ('product', 'peak', 'presence')
 SIMILARITIES = ('cosine', 'dot')
 PRESENCE_INPUTS = ('logits', 'peaks')
+REGION_INPUTS = ('cams', 'part_maps')
 #: What ``presence_cfg`` holds; a key it leaves out keeps this value.
 DEFAULT_PRESENCE_CFG = dict(
     loss=dict(type='BCELoss'),
@@ -35,6 +36,7 @@ DEFAULT_PRESENCE_CFG = dict(
     on_located=True,
     part_loss=dict(type='BCELoss', loss_weight=0.5),
     region_loss=None,
+    region_input='cams',
     pseudo_label_loss=None)
 
 
@@ -49,6 +51,9 @@ def _presence_settings(presence_cfg: OptConfigType) -> dict:
     if cfg['input'] not in PRESENCE_INPUTS:
         raise ValueError(f'presence_cfg.input must be one of {PRESENCE_INPUTS}, '
                          f'got {cfg["input"]!r}')
+    if cfg['region_input'] not in REGION_INPUTS:
+        raise ValueError(f'presence_cfg.region_input must be one of {REGION_INPUTS}, '
+                         f'got {cfg["region_input"]!r}')
     if cfg['loss'] is None:
         raise ValueError('presence_cfg.loss must be a loss config; to switch the presence '
                          'loss off set its loss_weight=0.')
@@ -128,6 +133,10 @@ class LocationFreeHead(BaseHead):
             - ``region_loss`` (dict, optional): loss between the CAMs and the region
               presence labels (``RegionPresenceLoss``); ``None`` (the default) switches
               it off.
+            - ``region_input`` (str): what ``region_loss`` reads: ``'cams'`` (the
+              default) or ``'part_maps'``, the context encoder's part maps, so that the
+              region labels shape the features and the saliency that guide the context
+              while the CAMs are fitted by the heatmap loss alone.
             - ``pseudo_label_loss`` (dict, optional): self-training on the samples
               without location labels (``GatedPseudoHeatmapLoss``): the CAMs' own peaks
               as heatmap targets, kept where the presence and region labels agree,
@@ -188,6 +197,11 @@ class LocationFreeHead(BaseHead):
         self.cam_pooling = MODELS.build(cam_pooling)
         self.presence_input = presence['input']
         self.presence_on_located = bool(presence['on_located'])
+        self.region_input = presence['region_input']
+        if self.region_input == 'part_maps' and context_encoder is None:
+            raise ValueError("presence_cfg.region_input='part_maps' needs a context "
+                             'encoder (its part maps); set context_encoder or '
+                             "region_input='cams'")
 
         self.fusion = MultiScaleFeatureFusion([all_channels[i] for i in self.in_index],
                                               embed_dims)
@@ -381,8 +395,9 @@ class LocationFreeHead(BaseHead):
                 selected)
         if self.loss_region is not None:
             weights = presence * selected[:, None].to(presence)
+            maps = out['cams'] if self.region_input == 'cams' else out['part_logits']
             losses['loss_region'] = self.loss_region(
-                out['cams'], targets['region_boxes'], targets['region_presence'], weights)
+                maps, targets['region_boxes'], targets['region_presence'], weights)
         if self.loss_pseudo is not None:
             losses.update(self._pseudo_label_losses(out['cams'], targets))
         return losses
