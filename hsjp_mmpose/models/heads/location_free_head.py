@@ -82,7 +82,8 @@ class LocationFreeHead(BaseHead):
       (logits) and the same labels. Both on every sample, or with ``on_located=False``
       only on those without location labels.
     - region presence (``presence_cfg.region_loss``, e.g. ``RegionPresenceLoss``): the
-      CAMs read as location distributions against ``gt_instance_labels.region_boxes`` /
+      CAMs (or, with ``region_input='part_maps'``, the part maps) read as location
+      distributions against ``gt_instance_labels.region_boxes`` /
       ``region_presence`` (is keypoint k in box r; ``GenerateRegionPresenceLabels``), for
       the keypoints present in the input, on the same samples as the presence loss.
     - location: ``loss_heatmap`` between the CAMs and ``gt_fields.heatmaps`` only for
@@ -130,9 +131,9 @@ class LocationFreeHead(BaseHead):
             - ``part_loss`` (dict, optional): loss between the context encoder's pooled
               part maps (logits) and the presence labels, with its own ``loss_weight``;
               ``None`` switches it off. Defaults to ``BCELoss(loss_weight=0.5)``.
-            - ``region_loss`` (dict, optional): loss between the CAMs and the region
-              presence labels (``RegionPresenceLoss``); ``None`` (the default) switches
-              it off.
+            - ``region_loss`` (dict, optional): loss between the CAMs (or the part maps,
+              see ``region_input``) and the region presence labels
+              (``RegionPresenceLoss``); ``None`` (the default) switches it off.
             - ``region_input`` (str): what ``region_loss`` reads: ``'cams'`` (the
               default) or ``'part_maps'``, the context encoder's part maps, so that the
               region labels shape the features and the saliency that guide the context
