@@ -7,7 +7,7 @@ import os.path as osp
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Sequence, Union
 
-from hsjp_mmpose.experiments.convergence import load_convergence, metric_curve
+from hsjp_mmpose.engine.convergence import load_convergence, metric_curve
 
 #: A run: its work dir (holding convergence.json), the file itself, or its records.
 RunSource = Union[str, Path, Sequence[dict]]
@@ -27,7 +27,7 @@ def plot_convergence(runs: Mapping[str, RunSource],
     Args:
         runs (Mapping[str, str | Path | list]): ``{label: run}``, where a run is a work dir
             written with ``ConvergenceRecorderHook`` (or its ``convergence.json``), or the
-            records themselves (as :func:`~hsjp_mmpose.experiments.convergence.
+            records themselves (as :func:`~hsjp_mmpose.engine.convergence.
             load_convergence` returns them). Lines are drawn in the mapping's order.
         metric (str): The metric, e.g. ``'coco/AP'``.
         out_file (str | Path): The image to write (``.png``, ``.pdf``, ``.svg``, ...);

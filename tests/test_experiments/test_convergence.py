@@ -1,6 +1,9 @@
 # Copyright (c) hsjp-mmpose contributors.
-"""hsjp_mmpose.experiments.convergence: reading convergence.json and epochs to 90%."""
+"""hsjp_mmpose.experiments.convergence (a re-export of hsjp_mmpose.engine.convergence):
+reading convergence.json and epochs to 90%."""
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -87,3 +90,24 @@ def test_epochs_to_fraction_of_a_common_reference():
                               reference=90.) == 3
     assert epochs_to_fraction(records, 'mpjpe', 0.9, higher_is_better=False,
                               reference=50.) is None
+
+
+def test_the_reader_lives_beside_the_hook():
+    import hsjp_mmpose.engine.convergence as reader
+    import hsjp_mmpose.experiments.convergence as reexport
+    from hsjp_mmpose.engine.hooks.convergence_recorder_hook import ConvergenceRecorderHook
+    for name in reexport.__all__:
+        assert getattr(reexport, name) is getattr(reader, name), name
+    assert reexport.HOW_TO_RECORD is reader.HOW_TO_RECORD
+    assert ConvergenceRecorderHook().filename == reader.CONVERGENCE_FILE
+
+
+def test_importing_the_plugin_does_not_load_the_experiments():
+    # A training process imports hsjp_mmpose (custom_imports); the experiment runner's
+    # package is for the experiment scripts only.
+    code = ('import sys, hsjp_mmpose; '
+            'print(sorted(m for m in sys.modules if m.startswith("hsjp_mmpose.experiments")))')
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == '[]', proc.stdout

@@ -14,6 +14,8 @@ from mmengine.runner import Runner
 
 from mmpose.registry import HOOKS
 
+from ..convergence import CONVERGENCE_FILE
+
 
 def _plain_metrics(metrics: Optional[Dict]) -> Dict[str, float]:
     """The numeric entries of ``metrics`` as Python floats (``NaN``/``inf`` as None would
@@ -54,7 +56,7 @@ class ConvergenceRecorderHook(Hook):
     checkpoint names), ``elapsed_s`` is the wall time since training started (training and
     validation, summed over the runs of a resumed training) and ``metrics`` are the
     numeric metrics of that validation (``coco/AP``, ``jigsaw/patch_accuracy``, ...).
-    :func:`hsjp_mmpose.experiments.convergence.load_convergence` reads it and
+    :func:`hsjp_mmpose.engine.convergence.load_convergence` reads it and
     ``tools/plot_convergence.py`` draws it.
 
     The file is rewritten whole after each validation through a temporary file and a
@@ -66,12 +68,13 @@ class ConvergenceRecorderHook(Hook):
 
     Args:
         filename (str): Name of the file in the work dir. Defaults to
-            ``'convergence.json'``.
+            ``'convergence.json'`` (:data:`~hsjp_mmpose.engine.convergence.CONVERGENCE_FILE`,
+            where ``load_convergence`` looks in a work dir).
     """
 
     priority = 'LOW'
 
-    def __init__(self, filename: str = 'convergence.json') -> None:
+    def __init__(self, filename: str = CONVERGENCE_FILE) -> None:
         if not isinstance(filename, str) or not filename or osp.basename(filename) != filename:
             raise ValueError(f'filename must be a file name (no folder), got {filename!r}')
         self.filename = filename
