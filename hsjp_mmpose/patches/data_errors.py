@@ -54,11 +54,20 @@ no images / annotations, a 2-number ``bbox``    ``ValueError`` -> AnnotationFile
 
 Any other stock error (a folder where an image belongs, a file that is not UTF-8) is raised
 as it was, with the diagnosis attached as a note.
+
+The "How to mend it" of an image or annotation error ends with how to write the data set's
+files again when a tool of this project writes them (:func:`data_set_hint`): the
+generator's command (:data:`SYNTHETIC_HINT`) for its
+``annotations/person_keypoints_{train,val}.json`` in a generated folder, the LSP
+converter's (:data:`LSP_HINT`) for a converted LSP set; nothing for other data (COCO, ...),
+which no tool here recreates.
 """
+import fnmatch
 import json
 import logging
 import os
 import os.path as osp
+from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple
 
 import cv2
@@ -71,15 +80,29 @@ from .stock_errors import raise_in_place_of
 __all__ = ['ImageLoadError', 'ImageNotFoundError', 'AnnotationFileError',
            'AnnotationFileNotFoundError', 'AnnotationFileDecodeError', 'AnnotationFieldError',
            'AnnotationFileTypeError', 'AnnotationFormatError', 'DegenerateBox',
-           'find_degenerate_boxes', 'find_coco_problem', 'data_checks_installed',
-           'install_data_checks', 'uninstall_data_checks']
+           'find_degenerate_boxes', 'find_coco_problem', 'data_set_hint',
+           'data_checks_installed', 'install_data_checks', 'uninstall_data_checks']
 
 #: How many annotation ids a warning or an error lists before "... (N more)".
 MAX_IDS_SHOWN = 10
 
+#: How to write the generated people again (:mod:`hsjp_mmpose.synthetic`).
 SYNTHETIC_HINT = ('the generated people can be (re)generated with '
                   '`python tools/make_synthetic_coco.py --out <data_root> --num-train N '
                   '--num-val M`')
+#: How to convert LSP / LSP Extended again (:mod:`hsjp_mmpose.datasets.converters.lsp`).
+LSP_HINT = ('the LSP files can be (re)converted from the published set with '
+            '`python tools/dataset_converters/lsp2coco.py --data-root <published LSP Extended '
+            'folder> --out-dir <data_root>`')
+
+#: The annotation files the generator (``generate_synthetic_coco``) writes in ``annotations/``.
+_GENERATED_FILES = ('person_keypoints_train.json', 'person_keypoints_val.json')
+#: The stamp ``ExperimentRunner.data()`` writes beside ``annotations/`` of a generated set.
+_GENERATED_STAMP = 'generated.json'
+#: The generator's ``info.description``, near the start of its annotation files.
+_GENERATED_MARK = b'hsjp-mmpose synthetic people'
+#: The names of the LSP converter's annotation files (``annotations/<kind>_<split>.json``).
+_LSP_FILES = ('lspet_*.json', 'lsp_*.json')
 
 
 class ImageLoadError(OSError, AssertionError, cv2.error):
@@ -239,10 +262,10 @@ def image_load_error(results: dict, error: BaseException) -> ImageLoadError:
         mend = ('\nHow to mend it: the path is data_root + data_prefix["img"] + the image\'s '
                 f'file_name in the annotation file{prefix}; point data_root / data_prefix at '
                 f'the folder that holds the images, restore the file, or remove image {img_id} '
-                f'and its annotations from {ann_file}; {_synthetic_hint(dataset)}.')
+                f'and its annotations from {ann_file}{_hint_clause(dataset)}.')
     else:
         mend = (f'\nHow to mend it: copy or download the image again, or remove image '
-                f'{img_id} and its annotations from {ann_file}; {_synthetic_hint(dataset)}.')
+                f'{img_id} and its annotations from {ann_file}{_hint_clause(dataset)}.')
     original = str(error).strip().splitlines()[0] if str(error).strip() else ''
     detail = f'\n  LoadImage said: {type(error).__name__}: {original[:300]}'
     cls = ImageNotFoundError if missing else ImageLoadError
@@ -306,17 +329,64 @@ def _need_annotations(dataset) -> bool:
                 and getattr(dataset, 'data_mode', 'topdown') == 'bottomup')
 
 
-def _synthetic_hint(dataset) -> str:
-    data_root = getattr(dataset, 'data_root', None) if dataset is not None else None
-    return SYNTHETIC_HINT.replace('<data_root>', str(data_root).rstrip('/') or '<data_root>') \
-        if data_root else SYNTHETIC_HINT
+def _starts_as_generated(path: Path) -> bool:
+    try:
+        with open(path, 'rb') as file:
+            return _GENERATED_MARK in file.read(256)
+    except OSError:
+        return False
+
+
+def data_set_hint(dataset) -> str:
+    """How to write the files of ``dataset`` again, or ``''`` when no tool here does.
+
+    - :data:`SYNTHETIC_HINT` for the generator's files
+      (``annotations/person_keypoints_{train,val}.json``) in a folder that looks generated:
+      a ``generated.json`` stamp beside ``annotations/`` (``ExperimentRunner.data()``), one
+      of those files starting with the generator's ``info``, or no ``annotations/`` folder
+      yet (nothing generated);
+    - :data:`LSP_HINT` for ``annotations/lspet_*.json`` / ``lsp_*.json`` or any file of a
+      folder with the converter's ``conversion.json`` stamp;
+    - ``''`` otherwise (COCO and other real data, a remote ``ann_file``).
+
+    ``<data_root>`` in the hint becomes the folder holding ``annotations/``.
+    """
+    ann_file = getattr(dataset, 'ann_file', None) if dataset is not None else None
+    if not ann_file or '://' in str(ann_file):
+        return ''
+    from hsjp_mmpose.datasets.converters.lsp import STAMP_FILE as LSP_STAMP
+    path = Path(str(ann_file))
+    in_annotations = path.parent.name == 'annotations'
+    data_root = getattr(dataset, 'data_root', None)
+    root = path.parent.parent if in_annotations else Path(data_root or path.parent)
+    folders = [root] + ([Path(data_root)] if data_root and Path(data_root) != root else [])
+
+    stamped = [folder for folder in folders if (folder / LSP_STAMP).is_file()]
+    if stamped or (in_annotations and any(fnmatch.fnmatch(path.name, pattern)
+                                          for pattern in _LSP_FILES)):
+        return LSP_HINT.replace('<data_root>', str((stamped or [root])[0]))
+    if in_annotations and path.name in _GENERATED_FILES and (
+            (root / _GENERATED_STAMP).is_file() or not path.parent.exists()
+            or any(_starts_as_generated(path.parent / name) for name in _GENERATED_FILES)):
+        return SYNTHETIC_HINT.replace('<data_root>', str(root))
+    return ''
+
+
+def _hint_clause(dataset) -> str:
+    """``'; <hint>'`` for :func:`data_set_hint`, or ``''`` (also when a folder it looks
+    at cannot be read: the hint never replaces the error it is for)."""
+    try:
+        hint = data_set_hint(dataset)
+    except OSError:
+        hint = ''
+    return f'; {hint}' if hint else ''
 
 
 def _annotation_mend(dataset) -> str:
     return ('\nHow to mend it: point data_root / ann_file at a COCO-style keypoint file '
             '(e.g. --cfg-options train_dataloader.dataset.data_root=path/to/data/), or write '
-            f'the file again (a copy cut short, a file from another format); '
-            f'{_synthetic_hint(dataset)}.')
+            f'the file again (a copy cut short, a file from another format)'
+            f'{_hint_clause(dataset)}.')
 
 
 def missing_annotation_file_error(dataset) -> AnnotationFileNotFoundError:
@@ -327,8 +397,8 @@ def missing_annotation_file_error(dataset) -> AnnotationFileNotFoundError:
         f'Annotation file {dataset.ann_file} of {_where_dataset(dataset)} not found{where}.'
         '\nHow to mend it: point data_root and ann_file at an existing COCO-style annotation '
         'file (the path is data_root + ann_file; e.g. --cfg-options '
-        'train_dataloader.dataset.data_root=path/to/data/), or create the data first; '
-        + _synthetic_hint(dataset) + '.')
+        'train_dataloader.dataset.data_root=path/to/data/), or create the data first'
+        + _hint_clause(dataset) + '.')
 
 
 def annotation_content_error(dataset, field: str, what: str,

@@ -23,15 +23,25 @@ def load(root):
 
 @pytest.mark.parametrize('dataset_type', DATASET_TYPES)
 def test_missing_annotation_file(tiny_coco, dataset_type):
-    cfg = dataset_cfg(tiny_coco, 'annotations/person_keypoints_nope.json', type=dataset_type)
+    (tiny_coco / TRAIN_ANN).unlink()  # the generator's file: its hint says how to write it
     with pytest.raises(AnnotationFileNotFoundError) as error:
-        build_dataset(cfg)
+        build_dataset(dataset_cfg(tiny_coco, TRAIN_ANN, type=dataset_type))
     message = str(error.value)
     assert isinstance(error.value, FileNotFoundError)
-    assert f'Annotation file {tiny_coco}/annotations/person_keypoints_nope.json of ' \
+    assert f'Annotation file {tiny_coco}/{TRAIN_ANN} of ' \
            f'{dataset_type}(data_root=' in message and 'not found' in message
     assert 'How to mend it: point data_root and ann_file at an existing' in message
     assert f'python tools/make_synthetic_coco.py --out {tiny_coco} ' in message
+
+
+def test_missing_file_the_generator_does_not_write(tiny_coco):
+    cfg = dataset_cfg(tiny_coco, 'annotations/person_keypoints_nope.json')
+    with pytest.raises(AnnotationFileNotFoundError) as error:
+        build_dataset(cfg)
+    message = str(error.value)
+    assert 'person_keypoints_nope.json of CocoDataset(data_root=' in message
+    assert message.endswith('or create the data first.')
+    assert 'make_synthetic_coco' not in message
 
 
 def test_missing_data_root_folder(tmp_path):
@@ -66,7 +76,7 @@ def test_empty_file(tiny_coco):
 def test_missing_top_level_field(tiny_coco, dataset_type, field):
     data = load(tiny_coco)
     del data[field]
-    ann_file = write(tiny_coco, f'no_{field}.json', data)
+    ann_file = write(tiny_coco, 'person_keypoints_train.json', data)  # the generator's file
     with pytest.raises(AnnotationFileError) as error:
         build_dataset(dataset_cfg(tiny_coco, ann_file, type=dataset_type))
     message = str(error.value)
