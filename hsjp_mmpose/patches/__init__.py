@@ -21,6 +21,9 @@ cpu_distributed        mmengine's ``_init_dist_*`` and ``MMDistributedDataParall
                        process group is destroyed at exit
 data_errors            MMPose's ``LoadImage`` and ``BaseCocoStyleDataset`` name the file,
                        id and field at fault; top-down data sets skip degenerate boxes
+visualizer_numpy2      MMPose's ``PoseLocalVisualizer`` draws keypoints under NumPy 2
+                       (``OpencvBackendVisualizer.draw_circles`` gets a number, not a
+                       one-element array, as radius; torch keypoints become arrays)
 =====================  ==================================================================
 
 Every error a patch raises in place of a stock one is also an instance of the stock type
@@ -42,7 +45,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Tuple
 
-from . import checkpoint_loading, cpu_distributed, data_errors
+from . import checkpoint_loading, cpu_distributed, data_errors, visualizer_numpy2
 
 #: The environment variable that switches patches off (comma-separated names, or ``all``).
 DISABLE_ENV = 'HSJP_MMPOSE_DISABLE_PATCHES'
@@ -85,6 +88,16 @@ PATCHES: Tuple[Patch, ...] = (
           'upstream issue)',
           data_errors.install_data_checks, data_errors.uninstall_data_checks,
           data_errors.data_checks_installed),
+    Patch('visualizer_numpy2',
+          "MMPose's OpencvBackendVisualizer.draw_circles and PoseLocalVisualizer."
+          '_draw_instances_kpts / _draw_instances_kpts_openpose (inferencer pictures, '
+          'mim test --show-dir, add_datasample)',
+          'MMPose 1.3.2 calls int() on a one-element radius array, which NumPy >= 2.4 '
+          'refuses, and np.array(kpts, copy=False), which NumPy 2 refuses for a torch '
+          'tensor: no picture is drawn for any model (no upstream issue)',
+          visualizer_numpy2.install_visualizer_fixes,
+          visualizer_numpy2.uninstall_visualizer_fixes,
+          visualizer_numpy2.visualizer_fixes_installed),
 )
 PATCH_NAMES = tuple(p.name for p in PATCHES)
 

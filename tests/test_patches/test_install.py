@@ -11,6 +11,8 @@ from mmengine.model.wrappers.distributed import MMDistributedDataParallel
 from mmengine.runner.checkpoint import CheckpointLoader
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.datasets.transforms import LoadImage
+from mmpose.visualization import PoseLocalVisualizer
+from mmpose.visualization.opencv_backend_visualizer import OpencvBackendVisualizer
 
 import hsjp_mmpose  # noqa: F401  (installs the patches)
 from hsjp_mmpose import patches
@@ -28,6 +30,9 @@ def _upstream_functions():
         'load_image': LoadImage.__dict__['transform'],
         'load_annotations': BaseCocoStyleDataset.__dict__['_load_annotations'],
         'load_data_list': BaseCocoStyleDataset.__dict__['load_data_list'],
+        'draw_circles': OpencvBackendVisualizer.__dict__['draw_circles'],
+        **{name: PoseLocalVisualizer.__dict__[name]
+           for name in ('_draw_instances_kpts', '_draw_instances_kpts_openpose')},
     }
 
 
@@ -41,7 +46,8 @@ def restore_patches():
 
 
 def test_import_installs_every_patch():
-    assert patches.installed() == ['checkpoint_loading', 'cpu_distributed', 'data_errors']
+    assert patches.installed() == ['checkpoint_loading', 'cpu_distributed', 'data_errors',
+                                   'visualizer_numpy2']
     assert patches.PATCH_NAMES == tuple(patches.installed())
     for patch in patches.PATCHES:
         assert patch.changes and patch.why
@@ -57,7 +63,8 @@ def test_install_uninstall_and_idempotence(restore_patches):
     stock = _upstream_functions()
     assert all(stock[name] is not patched[name] for name in stock), 'something stayed patched'
     assert not any(getattr(fn, '_hsjp_patched', False) or getattr(fn, '_hsjp_data_checks', False)
-                   or getattr(fn, '_hsjp_cpu_distributed', False) for fn in stock.values())
+                   or getattr(fn, '_hsjp_cpu_distributed', False)
+                   or getattr(fn, '_hsjp_visualizer_numpy2', False) for fn in stock.values())
     patches.uninstall()
     assert _upstream_functions() == stock  # undoing twice is a no-op
 
@@ -74,7 +81,8 @@ def test_install_uninstall_and_idempotence(restore_patches):
     ('', []),
     ('data_errors', ['data_errors']),
     (' checkpoint_loading , cpu_distributed ', ['checkpoint_loading', 'cpu_distributed']),
-    ('all', ['checkpoint_loading', 'cpu_distributed', 'data_errors']),
+    ('visualizer_numpy2', ['visualizer_numpy2']),
+    ('all', ['checkpoint_loading', 'cpu_distributed', 'data_errors', 'visualizer_numpy2']),
 ])
 def test_environment_switch(value, off, restore_patches):
     environ = {patches.DISABLE_ENV: value}
@@ -146,5 +154,6 @@ def test_environment_variable_at_import(tiny_coco):
     proc = subprocess.run([sys.executable, '-c', code, str(tiny_coco)], cwd=str(REPO_ROOT),
                           env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert 'installed: checkpoint_loading\n' in proc.stdout, proc.stdout + proc.stderr
+    assert 'installed: checkpoint_loading,visualizer_numpy2\n' in proc.stdout, \
+        proc.stdout + proc.stderr
     assert 'raised: builtins AssertionError' in proc.stdout, proc.stdout + proc.stderr
