@@ -11,6 +11,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # They are optional: tests that need them skip with a message when the folder is absent.
 REAL_DATA_ROOT = Path(os.environ.get('HSJP_REAL_DATA',
                                      REPO_ROOT.parent / 'shared' / 'data' / 'real'))
+# Leeds Sports Pose Extended as published (joints.mat 14 x 3 x 10000, images/im00001.jpg
+# ... im10000.jpg); optional like the folder above.
+LSP_DATA_ROOT = Path(os.environ.get('HSJP_LSP_DATA',
+                                    REPO_ROOT.parent / 'shared' / 'data' / 'lsp-extended'))
 
 
 @pytest.fixture(scope='session')
@@ -34,6 +38,25 @@ def real_coco_dir() -> Path:
         pytest.skip(f'real COCO test data not found at {path} '
                     '(set HSJP_REAL_DATA to the folder holding coco/)')
     return path
+
+
+@pytest.fixture(scope='session')
+def lsp_extended_dir() -> Path:
+    """The published LSP Extended folder (``joints.mat``, ``images/``), or skip."""
+    if not (LSP_DATA_ROOT / 'joints.mat').is_file() or not (LSP_DATA_ROOT / 'images').is_dir():
+        pytest.skip(f'LSP Extended (joints.mat and images/) not found at {LSP_DATA_ROOT} '
+                    '(set HSJP_LSP_DATA to the published folder)')
+    return LSP_DATA_ROOT
+
+
+@pytest.fixture(scope='session')
+def lsp_extended_converted(lsp_extended_dir, tmp_path_factory) -> Path:
+    """:func:`lsp_extended_dir` converted once per session (``convert_lsp``, default
+    margin, images linked): ``annotations/lspet_{train,val,test}.json``, ``images``."""
+    from hsjp_mmpose.datasets.converters import convert_lsp
+    out = tmp_path_factory.mktemp('lsp_extended')
+    convert_lsp(lsp_extended_dir, out)
+    return out
 
 
 @pytest.fixture(scope='session')

@@ -222,8 +222,11 @@ def _fingerprint(mat: Path) -> str:
 
 def _write_json_atomically(path: Path, content: dict) -> None:
     tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    tmp.write_text(json.dumps(content))
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(content))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # left only when writing failed
 
 
 def annotation_file(kind: str, split: str) -> str:
@@ -250,8 +253,10 @@ def convert_lsp(data_root: Union[str, Path], out_dir: Union[str, Path],
 
     Writes ``out_dir/annotations/<kind>_<split>.json`` for every split of :data:`SPLITS`
     (each file atomically), an ``out_dir/images`` link to the published images (with
-    ``link_images``), and ``out_dir/conversion.json`` last. A second call with the same
-    ``joints.mat`` and settings reuses the files.
+    ``link_images``), and ``out_dir/conversion.json`` last. Every check (the folder, the
+    images, the place of the link) comes before the first write, and an earlier stamp is
+    removed before any file is rewritten, so a run that fails half-way is never reused.
+    A second call with the same ``joints.mat`` and settings reuses the files.
 
     Args:
         data_root: the published folder (``joints.mat``, ``images/``).
@@ -280,9 +285,11 @@ def convert_lsp(data_root: Union[str, Path], out_dir: Union[str, Path],
                   joints_sha1=_fingerprint(data_root / 'joints.mat'), margin=margin)
     done = find_converted(out_dir)
     if done and all(done.get(k) == v for k, v in wanted.items()) and (
-            not link_images or (out_dir / 'images').is_dir()):
+            not link_images or _links_to(out_dir / 'images', data_root / 'images')):
         say(f'{_SET_NAMES[kind]}: reusing the converted files in {out_dir}')
         return done
+    if link_images:  # refused before anything is written
+        _check_link_place(data_root / 'images', out_dir / 'images')
     splits = SPLITS[kind]
     last = max(end for _, end in splits.values())
     if len(joints) < last:
@@ -293,6 +300,8 @@ def convert_lsp(data_root: Union[str, Path], out_dir: Union[str, Path],
     sizes = _image_sizes(data_root / 'images', kind, len(joints))
     metainfo = parse_pose_metainfo(dict(from_file=str(config_path(LSP_METAINFO))))
     (out_dir / 'annotations').mkdir(parents=True, exist_ok=True)
+    # the old stamp goes first: files half rewritten are never taken for a finished run
+    (out_dir / STAMP_FILE).unlink(missing_ok=True)
     files, people = {}, {}
     for split, (first, end) in splits.items():
         coco = joints_to_coco(joints, kind, sizes, range(first, end + 1), metainfo, margin)
@@ -307,14 +316,22 @@ def convert_lsp(data_root: Union[str, Path], out_dir: Union[str, Path],
     return stamp
 
 
-def _link_images(images: Path, link: Path) -> None:
-    if link.is_symlink():
-        if link.resolve() == images.resolve():
-            return
-        link.unlink()
-    elif link.exists():
+def _links_to(link: Path, images: Path) -> bool:
+    return link.is_symlink() and link.resolve() == images.resolve()
+
+
+def _check_link_place(images: Path, link: Path) -> None:
+    if link.exists() and not link.is_symlink():
         raise LspDataError(f'{link} exists and is not a link to {images}; remove it or '
                            'convert into another folder')
+
+
+def _link_images(images: Path, link: Path) -> None:
+    _check_link_place(images, link)
+    if link.is_symlink():
+        if _links_to(link, images):
+            return
+        link.unlink()
     tmp = link.with_name(f'.{link.name}.{os.getpid()}.tmp')
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(images, target_is_directory=True)
