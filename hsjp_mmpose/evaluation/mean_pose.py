@@ -1,5 +1,6 @@
 # Copyright (c) hsjp-mmpose contributors.
-"""The mean-pose baseline of a 3D pose task: predict the mean training pose for everyone.
+"""The mean-pose baselines: predict the mean training pose for everyone (3D: root-relative
+joints in mm; 2D: the mean pose in crop units placed in each person's box).
 
 A 3D model that does not beat it has learnt nothing about the person in the image. The
 scores are MMPose's own (``keypoint_mpjpe``, as the ``MPJPE`` metric computes them), on
@@ -18,7 +19,8 @@ import numpy as np
 from mmpose.evaluation.functional import keypoint_mpjpe
 
 __all__ = ['mean_pose', 'mean_pose_baseline', 'root_relative_joints',
-           'mean_pose_baseline_of_config']
+           'mean_pose_baseline_of_config', 'boxed_poses_2d', 'mean_pose_2d_baseline',
+           'mean_pose_2d_baseline_of_config']
 
 
 def mean_pose(joints: np.ndarray, visible: Optional[np.ndarray] = None) -> np.ndarray:
@@ -131,3 +133,116 @@ def mean_pose_baseline_of_config(config: Union[str, Path], options: Sequence[str
         sets.append(root_relative_joints(DATASETS.build(dataset_cfg), root_index))
     (train, train_visible), (val, val_visible) = sets
     return mean_pose_baseline(train, val, train_visible, val_visible)
+
+
+# --------------------------------------------------------------------------- 2D
+def _pipeline_step(cfg, loader: str, transform: str) -> dict:
+    for step in cfg[loader].dataset.get('pipeline', []):
+        if step.get('type') == transform:
+            return step
+    raise KeyError(f'{cfg.filename}: no {transform} step in {loader}.dataset.pipeline')
+
+
+def boxed_poses_2d(dataset, input_size: Tuple[int, int], padding: float = 1.25
+                   ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every person of a built top-down data set in its crop's frame, as the val
+    pipeline crops it (``GetBBoxCenterScale`` with ``padding``, then ``TopdownAffine``'s
+    aspect ratio of ``input_size`` (w, h)).
+
+    Returns:
+        tuple: keypoints in crop units ((x - centre) / scale, (N, K, 2)), visibility (N, K),
+        crop centres (N, 2) and scales (N, 2)
+    """
+    from mmpose.datasets.transforms import TopdownAffine
+    from mmpose.structures.bbox import bbox_xyxy2cs
+    poses, visible, centres, scales = [], [], [], []
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        centre, scale = bbox_xyxy2cs(np.asarray(info['bbox'], np.float32), padding=padding)
+        scale = TopdownAffine._fix_aspect_ratio(scale, input_size[0] / input_size[1])
+        keypoints = np.asarray(info['keypoints'], np.float64)[0, :, :2]
+        v = np.asarray(info['keypoints_visible'], np.float64).reshape(-1)
+        poses.append((keypoints - centre[0]) / scale[0])
+        visible.append(v)
+        centres.append(centre[0])
+        scales.append(scale[0])
+    return np.stack(poses), np.stack(visible), np.stack(centres), np.stack(scales)
+
+
+def mean_pose_2d_baseline(train, evaluation, metainfo: dict, input_size: Tuple[int, int],
+                          padding: float = 1.25) -> Dict[str, float]:
+    """PCK@0.2 of the torso and of the box of predicting, for every person of the
+    ``evaluation`` data set, the mean pose of the ``train`` data set placed in the person's
+    crop (the mean of each joint in crop units over the people who have it labelled):
+    what no learning gives. Scored by
+    :class:`~hsjp_mmpose.evaluation.TorsoPCKAccuracy` on ``metainfo``'s joints.
+
+    Returns:
+        dict: ``tPCK``, ``PCK``, ``tPCK/<joint>``, ``tPCK/people``, ``num_train``, ``num_eval``
+    """
+    from hsjp_mmpose.evaluation.torso_pck import TorsoPCKAccuracy
+    train_poses, train_visible, _, _ = boxed_poses_2d(train, input_size, padding)
+    if not len(train_poses):
+        raise ValueError('mean_pose_2d_baseline needs training people, got none')
+    weights = (train_visible > 0).astype(np.float64)
+    mean = (train_poses * weights[..., None]).sum(0) / np.maximum(weights.sum(0), 1)[:, None]
+    metric = TorsoPCKAccuracy(thr=0.2)
+    metric.dataset_meta = metainfo
+    for i in range(len(evaluation)):
+        info = evaluation.get_data_info(i)
+        _, _, centre, scale = boxed_poses_2d(_One(info), input_size, padding)
+        pred = centre[0] + mean * scale[0]
+        bbox = np.asarray(info['bbox'], np.float64).reshape(1, 4)
+        metric.process([], [dict(
+            gt_instances=dict(keypoints=np.asarray(info['keypoints'])[:, :, :2],
+                              keypoints_visible=np.asarray(info['keypoints_visible']),
+                              bboxes=bbox),
+            pred_instances=dict(keypoints=pred[None]))])
+    out = metric.compute_metrics(metric.results)
+    out.update(num_train=int(len(train_poses)), num_eval=int(len(evaluation)))
+    return out
+
+
+class _One:
+    """One data info as a one-sample data set (``get_data_info`` and ``len``)."""
+
+    def __init__(self, info: dict) -> None:
+        self.info = info
+
+    def __len__(self) -> int:
+        return 1
+
+    def get_data_info(self, index: int) -> dict:
+        return self.info
+
+
+def mean_pose_2d_baseline_of_config(config: Union[str, Path], options: Sequence[str] = (),
+                                    split: str = 'test') -> Dict[str, float]:
+    """The 2D mean-pose baseline of a top-down config: the mean pose of its training set
+    (after the ``options``, e.g. ``train_dataloader.dataset.indices=200``) placed in every
+    box of its ``split`` (``'val'`` or ``'test'``) data set, cropped as its val pipeline
+    crops (:func:`mean_pose_2d_baseline`)."""
+    from mmengine.config import Config, DictAction
+    from mmpose.registry import DATASETS
+    from mmpose.utils import register_all_modules
+    import hsjp_mmpose  # noqa: F401  (registers the data sets)
+    register_all_modules(init_default_scope=False)
+    if split not in ('val', 'test'):
+        raise ValueError(f"split must be 'val' or 'test', got {split!r}")
+    cfg = Config.fromfile(str(config))
+    if options:
+        parser = argparse.ArgumentParser()
+        parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+        cfg.merge_from_dict(parser.parse_args(['--cfg-options', *options]).cfg_options)
+    input_size = tuple(_pipeline_step(cfg, 'val_dataloader', 'TopdownAffine')['input_size'])
+    try:
+        padding = _pipeline_step(cfg, 'val_dataloader', 'GetBBoxCenterScale').get('padding',
+                                                                                  1.25)
+    except KeyError:
+        padding = 1.25
+    sets = []
+    for loader in ('train_dataloader', f'{split}_dataloader'):
+        dataset_cfg = cfg[loader].dataset.copy()
+        dataset_cfg['pipeline'] = []
+        sets.append(DATASETS.build(dataset_cfg))
+    return mean_pose_2d_baseline(sets[0], sets[1], sets[1].metainfo, input_size, padding)

@@ -8,8 +8,11 @@ stretched from the config's own ``param_scheduler`` (:func:`schedule_options`), 
 ``Pretrained`` init of the head is found by type (:func:`init_options`).
 
 - :func:`coco_data_root_options`: point the three dataloaders at another data folder;
+- :func:`dataset_options`: point each dataloader at a data source's files (folder,
+  annotation file, images);
 - :func:`schedule_options`: train for ``epochs`` (the by-epoch schedulers follow);
-- :func:`finetune_options`: data, the first ``num_labelled`` people, schedule, seed;
+- :func:`finetune_options`: data, the first ``num_labelled`` people, schedule, seed
+  (:func:`finetune_schedule_options`: the same without the data);
 - :func:`init_options`: start from a pretraining run (whole network or backbone);
 - :func:`jigsaw_options`: another puzzle grid for the HSJP pretraining config;
 - :func:`transform_options`: set arguments of a pipeline step found by type.
@@ -22,9 +25,9 @@ from mmengine.config import Config
 ConfigLike = Union[str, Path, Config]
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
-__all__ = ['DATALOADERS', 'load_config', 'coco_data_root_options', 'pipeline_index',
-           'transform_options', 'schedule_options', 'finetune_options', 'init_options',
-           'jigsaw_options', 'option_value']
+__all__ = ['DATALOADERS', 'load_config', 'coco_data_root_options', 'dataset_options',
+           'pipeline_index', 'transform_options', 'schedule_options', 'finetune_options',
+           'finetune_schedule_options', 'init_options', 'jigsaw_options', 'option_value']
 
 
 def load_config(config: ConfigLike) -> Config:
@@ -67,6 +70,25 @@ def coco_data_root_options(data_root: Union[str, Path],
     if evaluator_ann_file is not None:
         options += [f'{evaluator}.ann_file={root / evaluator_ann_file}'
                     for evaluator in ('val_evaluator', 'test_evaluator')]
+    return options
+
+
+def dataset_options(config: ConfigLike, files: dict) -> List[str]:
+    """Overrides that point each dataloader of ``files`` (loader name ->
+    :class:`~hsjp_mmpose.experiments.data_sources.DataFiles`) at its files: the
+    ``data_root`` always (a config's ``data_root`` variable is resolved when the file is
+    read, see :func:`coco_data_root_options`), the ``ann_file`` and the image prefix
+    (``data_prefix.img``) only where they differ from the config's own, so a config
+    already pointing at the same files gets exactly :func:`coco_data_root_options`."""
+    cfg = load_config(config)
+    options = []
+    for loader, data in files.items():
+        dataset = cfg[loader].dataset
+        options.append(f'{loader}.dataset.data_root={Path(data.data_root).resolve()}/')
+        if dataset.get('ann_file') != data.ann_file:
+            options.append(f'{loader}.dataset.ann_file={data.ann_file}')
+        if (dataset.get('data_prefix') or {}).get('img') != data.img_prefix:
+            options.append(f'{loader}.dataset.data_prefix.img={data.img_prefix}')
     return options
 
 
@@ -151,7 +173,15 @@ def finetune_options(config: ConfigLike, data_root: Union[str, Path], epochs: in
                      num_labelled: int, val_interval: int, seed: int) -> List[str]:
     """Overrides of a fine-tuning arm: its data, the first ``num_labelled`` labelled people,
     the schedule stretched to ``epochs``, validation every ``val_interval`` epochs, seed."""
-    return coco_data_root_options(data_root) + schedule_options(config, epochs) + [
+    return coco_data_root_options(data_root) + finetune_schedule_options(
+        config, epochs, num_labelled, val_interval, seed)
+
+
+def finetune_schedule_options(config: ConfigLike, epochs: int, num_labelled: int,
+                              val_interval: int, seed: int) -> List[str]:
+    """:func:`finetune_options` without the data: for a data source's own
+    (:meth:`~hsjp_mmpose.experiments.data_sources.PreparedData.options`)."""
+    return schedule_options(config, epochs) + [
         f'train_dataloader.dataset.indices={num_labelled}',
         f'train_cfg.val_interval={val_interval}', f'randomness.seed={seed}']
 

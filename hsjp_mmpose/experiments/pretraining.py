@@ -1,138 +1,193 @@
 # Copyright (c) hsjp-mmpose contributors.
 """Pretraining sources compared (Choi et al., ICLR 2023) as one list of arms.
 
-Every source pretrains the same small network (ResNet-18 at half width + three
-deconvolutions, 128x96 input) for the same number of epochs, then the same fine-tuning
-runs on each downstream task; every run records its validation metrics per epoch
-(``convergence.json``, :class:`~hsjp_mmpose.engine.hooks.ConvergenceRecorderHook`).
+Every source pretrains the data source's small network (:mod:`.data_sources`: the same
+network and input size as its fine-tuning configs) for the same number of epochs, then the
+same fine-tuning runs on each downstream task; every run records its validation metrics
+per epoch (``convergence.json``, :class:`~hsjp_mmpose.engine.hooks.ConvergenceRecorderHook`).
 
-Sources:
+Sources (:func:`sources_for` a data source):
 
 * ``scratch``: no pretraining;
 * ``hsjp``: heatmap-style jigsaw puzzles on every person crop of the downstream training
-  images (labels unused); transfers the whole network except the head's last layer;
+  split (labels unused); transfers the whole network except the head's last layer;
 * ``jigsaw-cls``: classic jigsaw classification (which permutation of a fixed
   maximal-Hamming set shuffled the crop) on the same crops; transfers the backbone (its
   head does not fit a pose network);
-* ``keypoints-2d``: supervised keypoint heatmaps on a labelled *source* set generated with
-  another seed and more people per image, disjoint from the downstream data; transfers
-  the whole network except the head's last layer;
+* ``keypoints-2d``: supervised keypoint heatmaps on a labelled set of *generated* people
+  disjoint from the downstream data (another seed, up to two people per image);
+  transfers the whole network except the head's last layer. On LSP Extended it is called
+  ``keypoints-2d-generated`` and learns LSP's joints (MMPose's ``KeypointConverter``);
+* ``hsjp-generated`` (real photos only): HSJP on those generated people instead of the
+  photos: does a source that costs no photo help on photos?
 * ImageNet: configs only (``configs/finetune/*imagenet-init*``); OpenMMLab's checkpoints
   cannot be fetched on machines without internet, so it is listed, not run.
 
-Downstream tasks, each on the first ``num_labelled`` people of the downstream training
-split: ``pose2d`` (COCO keypoint AP, ``configs/finetune/td-hm_res18-half_*``) and
-``pose3d`` (root-relative 3D joints, MPJPE and P-MPJPE in mm,
-``configs/pose3d/td-3d_res18-half_*``).
+Downstream tasks (:func:`~.benchmark.tasks_for`), each on the first ``num_labelled`` people
+of the downstream training split: ``pose2d`` (ranked by the data source's metric: COCO AP
+or PCK@0.2 of the torso) and, on generated people, ``pose3d`` (root-relative 3D joints,
+MPJPE and P-MPJPE in mm).
 """
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from hsjp_mmpose.config_paths import config_path
+from hsjp_mmpose.experiments.benchmark import (TASK_NAMES, Benchmark, Task, check_positive,
+                                               footer, settings_for, tasks_for)
 from hsjp_mmpose.experiments.convergence import epochs_to_fraction, load_convergence
-from hsjp_mmpose.experiments.options import (coco_data_root_options, finetune_options,
-                                             init_options, jigsaw_options, load_config,
-                                             schedule_options)
-from hsjp_mmpose.experiments.report import format_ap, markdown_table, write_report
-from hsjp_mmpose.experiments.runner import Arm, ExperimentRunner, check_labelled_people
+from hsjp_mmpose.experiments.data_sources import (DataSource, GeneratedPeople,
+                                                  PreparedData)
+from hsjp_mmpose.experiments.options import (finetune_schedule_options, init_options, jigsaw_options,
+                                             load_config, pipeline_index, schedule_options,
+                                             transform_options)
+from hsjp_mmpose.experiments.report import markdown_table
+from hsjp_mmpose.experiments.runner import Arm, check_labelled_people
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CONFIG_DIR = REPO_ROOT / 'configs'
+__all__ = ['Source', 'SOURCES', 'SOURCE_NAMES', 'sources_for', 'hsjp_recipe',
+           'generated_source_set', 'prepare_source_data', 'pretrain_arm', 'TASK_NAMES',
+           'PretrainingBenchmarkSettings', 'check_settings', 'PretrainingBenchmark',
+           'add_convergence_epochs', 'format_report', 'answers', 'plot_curves',
+           'IMAGENET_CONFIGS']
 
 
 @dataclass(frozen=True)
 class Source:
-    """A pretraining source: its config (``None``: no pretraining), what fine-tuning takes
-    from it (``'whole'``: all but the head's last layer; ``'backbone'``) and its data
-    (``'downstream'``: the downstream training images, labels unused; ``'source'``: the
-    labelled source set)."""
+    """A pretraining source: the data source's config role it pretrains with (``None``:
+    no pretraining), what fine-tuning takes from it (``'whole'``: all but the head's last
+    layer; ``'backbone'``), its data (``'downstream'``: the downstream training split,
+    labels unused unless the role is supervised; ``'generated'``: a set of generated
+    people, :func:`generated_source_set`), and for HSJP recipes the puzzle
+    ``((rows, cols), patch_jitter)``, the pretraining epochs and the colour jitter."""
 
     name: str
-    config: Optional[str]
+    role: Optional[str]
     transfer: str = 'whole'
     data: str = 'downstream'
-    puzzle: Optional[Tuple[Tuple[int, int], int]] = None  # ((rows, cols), patch_jitter)
-    epochs: Optional[int] = None  # pretraining epochs, when not the benchmark's
+    puzzle: Optional[Tuple[Tuple[int, int], int]] = None
+    epochs: Optional[int] = None
+    color_jitter: Optional[float] = None
 
 
-SOURCES = (
-    Source('scratch', None),
-    Source('hsjp', 'hsjp/hsjp_res18-half_1xb32-30e_synthetic-person-128x96.py'),
-    Source('jigsaw-cls', 'jigsaw_cls/jigsaw-cls_res18-half_1xb32-30e_synthetic-person-128x96.py',
-           transfer='backbone'),
-    Source('keypoints-2d',
-           'keypoint_pretrain/td-hm_res18-half_1xb32-12e_synthetic-source-128x96.py',
-           data='source'),
-)
-SOURCE_NAMES = tuple(s.name for s in SOURCES)
-HSJP_SOURCE = next(s for s in SOURCES if s.name == 'hsjp')
-
-
-def hsjp_recipe(text: str) -> Source:
-    """An HSJP source with another puzzle, from ``'RxC:J'`` or ``'RxC:J:E'``: a grid of R
-    rows and C columns, a patch jitter of J pixels and (optionally) E pretraining epochs,
-    e.g. ``'4x3:4'`` -> source ``hsjp-4x3-j4``. The grid must divide the small configs'
-    128x96 input (rows 1, 2, 4, 8, ...; columns 1, 2, 3, 4, 6, ...)."""
-    parts = text.split(':')
-    try:
-        if len(parts) not in (2, 3):
-            raise ValueError
-        rows, cols = (int(v) for v in parts[0].lower().split('x'))
-        jitter = int(parts[1])
-        epochs = int(parts[2]) if len(parts) > 2 else None
-        if jitter < 0 or (epochs is not None and epochs < 1):
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"HSJP recipe {text!r}: write it as 'RxC:J' or 'RxC:J:E' (grid rows x "
-                         "columns, patch jitter in px, pretraining epochs), e.g. '4x3:4' or "
-                         "'4x3:4:24'") from None
-    base = HSJP_SOURCE
-    cfg = load_config(CONFIG_DIR / base.config)
-    from hsjp_mmpose.datasets.transforms import RandomJigsaw
-    try:
-        RandomJigsaw(grid=(rows, cols), input_size=tuple(cfg.input_size), patch_jitter=jitter)
-    except ValueError as err:
-        raise ValueError(f'HSJP recipe {text!r}: {err}') from None
-    name = f'hsjp-{rows}x{cols}-j{jitter}' + (f'-e{epochs}' if epochs else '')
-    return Source(name, base.config, base.transfer, base.data, ((rows, cols), jitter), epochs)
-
-
+_SCRATCH = Source('scratch', None)
+_HSJP = Source('hsjp', 'hsjp')
+_JIGSAW_CLS = Source('jigsaw-cls', 'jigsaw-cls', transfer='backbone')
+#: The sources of each data source, in report order.
+SOURCES_BY_DATASET: Dict[str, Tuple[Source, ...]] = {
+    'generated': (_SCRATCH, _HSJP, _JIGSAW_CLS,
+                  Source('keypoints-2d', 'keypoints-2d', data='generated')),
+    'lsp-extended': (_SCRATCH, _HSJP, _JIGSAW_CLS,
+                     Source('hsjp-generated', 'hsjp', data='generated'),
+                     Source('keypoints-2d-generated', 'keypoints-2d', data='generated')),
+}
+#: The generated people's sources (the default data source).
+SOURCES = SOURCES_BY_DATASET['generated']
+SOURCE_NAMES = tuple(dict.fromkeys(x.name for v in SOURCES_BY_DATASET.values() for x in v))
 IMAGENET_CONFIGS = ('configs/finetune/td-hm_res18_imagenet-init_1xb32-30e_synthetic-128x96.py',
                     'configs/finetune/td-hm_res50_imagenet-init_8xb64-210e_coco-256x192.py',
                     'configs/finetune/td-hm_hrnet-w32_imagenet-init_8xb64-210e_coco-256x192.py')
 
 
-@dataclass(frozen=True)
-class Task:
-    """A downstream task: its fine-tuning configs from scratch and from a pretrained
-    checkpoint, the metric that ranks it and whether higher is better."""
-
-    name: str
-    scratch_config: str
-    init_config: str
-    metric: str
-    higher_is_better: bool
-    metric_label: str
+def sources_for(source: DataSource) -> Tuple[Source, ...]:
+    """The pretraining sources a data source offers."""
+    return SOURCES_BY_DATASET[source.name]
 
 
-TASKS = (
-    Task('pose2d', 'finetune/td-hm_res18-half_scratch_1xb32-30e_synthetic-128x96.py',
-         'finetune/td-hm_res18-half_hsjp-init_1xb32-30e_synthetic-128x96.py',
-         'coco/AP', True, 'COCO AP'),
-    Task('pose3d', 'pose3d/td-3d_res18-half_scratch_1xb32-30e_synthetic-128x96.py',
-         'pose3d/td-3d_res18-half_hsjp-init_1xb32-30e_synthetic-128x96.py',
-         'MPJPE', False, 'MPJPE (mm)'),
-)
-TASK_NAMES = tuple(t.name for t in TASKS)
+def hsjp_recipe(text: str, source: Optional[DataSource] = None) -> Source:
+    """An HSJP source with another puzzle, from ``'RxC:J'``, ``'RxC:J:E'`` or
+    ``'RxC:J:E:C'``: a grid of R rows and C columns, a patch jitter of J pixels,
+    optionally E pretraining epochs (0 or empty: the benchmark's) and a per-patch colour
+    jitter C (the config's is 0.2), e.g. ``'4x3:4'`` -> source ``hsjp-4x3-j4``,
+    ``'2x2:4::0'`` -> ``hsjp-2x2-j4-c0``. The grid must divide the data source's input
+    size (128x96 for generated people, 128x128 for LSP Extended)."""
+    parts = text.split(':')
+    try:
+        if len(parts) not in (2, 3, 4):
+            raise ValueError
+        rows, cols = (int(v) for v in parts[0].lower().split('x'))
+        jitter = int(parts[1])
+        epochs = int(parts[2]) if len(parts) > 2 and parts[2] else None
+        color = float(parts[3]) if len(parts) > 3 else None
+        if jitter < 0 or (epochs is not None and epochs < 1) or (color is not None
+                                                                 and color < 0):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"HSJP recipe {text!r}: write it as 'RxC:J', 'RxC:J:E' or "
+                         "'RxC:J:E:C' (grid rows x columns, patch jitter in px, pretraining "
+                         "epochs, colour jitter), e.g. '4x3:4', '4x3:4:24' or '2x2:4::0'"
+                         ) from None
+    config = (source or GeneratedPeople()).config(_HSJP.role)
+    from hsjp_mmpose.datasets.transforms import RandomJigsaw
+    try:
+        RandomJigsaw(grid=(rows, cols), input_size=tuple(load_config(config).input_size),
+                     patch_jitter=jitter)
+    except ValueError as err:
+        raise ValueError(f'HSJP recipe {text!r}: {err}') from None
+    name = (f'hsjp-{rows}x{cols}-j{jitter}' + (f'-e{epochs}' if epochs else '')
+            + (f'-c{color:g}' if color is not None else ''))
+    return Source(name, _HSJP.role, _HSJP.transfer, _HSJP.data, ((rows, cols), jitter), epochs,
+                  color)
+
+
+def generated_source_set(settings) -> GeneratedPeople:
+    """The generated people the ``'generated'`` sources pretrain on: ``num_source``
+    images of the ``data_level`` level, generator seed ``seed + 1000`` (disjoint from the
+    downstream people), up to ``source_max_people`` people each."""
+    return GeneratedPeople(
+        num_train=settings.num_source, num_val=min(50, settings.num_val),
+        level=settings.data_level, seed=settings.seed + 1000,
+        generator_options=dict(max_people=settings.source_max_people),
+        data_name=f'source_{settings.data_level}_seed{settings.seed + 1000}')
+
+
+def prepare_source_data(runner, source: DataSource, sources: Sequence[Source],
+                        settings) -> Dict[str, PreparedData]:
+    """The data sets the benchmark needs: ``'downstream'`` always, ``'generated'`` when a
+    source pretrains on generated people."""
+    data = dict(downstream=source.prepare(runner))
+    if any(x.data == 'generated' for x in sources):
+        data['generated'] = generated_source_set(settings).prepare(runner)
+    return data
+
+
+def pretrain_arm(source: Source, data_source: DataSource, data: Dict[str, PreparedData],
+                 epochs: int, seed: int) -> Optional[Arm]:
+    """The arm that pretrains ``source`` for ``epochs`` on its data set in ``data`` (keyed by
+    ``source.data``), validated once at the end; ``None`` for scratch (nothing to pretrain).
+    Shared by every benchmark that compares pretraining sources."""
+    if source.role is None:
+        return None
+    config = data_source.config(source.role)
+    epochs = source.epochs or epochs
+    options = (data[source.data].options(config)
+               + schedule_options(config, epochs)
+               + [f'train_cfg.val_interval={epochs}', f'randomness.seed={seed}'])
+    if source.puzzle:
+        options += jigsaw_options(config, *source.puzzle)
+    if source.color_jitter is not None:
+        options += transform_options(config, 'RandomJigsaw', ['train_dataloader'],
+                                     color_jitter=source.color_jitter)
+    return Arm(f'pretrain_{source.name}', config, options, test=False)
+
+
+def puzzle_of(data_source: DataSource) -> Tuple[Tuple[int, int], int]:
+    """The default HSJP puzzle of a data source's config: ``((rows, cols), jitter)``."""
+    cfg = load_config(data_source.config(_HSJP.role))
+    step = cfg.train_dataloader.dataset.pipeline[
+        pipeline_index(cfg, 'train_dataloader', 'RandomJigsaw')]
+    return tuple(step['grid']), step['patch_jitter']
 
 
 @dataclass
 class PretrainingBenchmarkSettings:
-    """What the benchmark runs; the defaults fit about 40 minutes on 2 CPU cores."""
+    """What the benchmark runs; the defaults fit about 40 minutes on 2 CPU cores.
+    ``dataset`` / ``data_root``: the data source; ``num_train``, ``num_val`` and
+    ``data_level`` describe the generated downstream people (ignored for real photos)."""
 
-    sources: Sequence[str] = SOURCE_NAMES
+    sources: Sequence[str] = tuple(x.name for x in SOURCES)
     tasks: Sequence[str] = TASK_NAMES
+    dataset: str = 'generated'
+    data_root: Optional[str] = None
     num_train: int = 3000  # downstream training images (all used by self-supervised sources)
     num_val: int = 300
     num_source: int = 1500  # images of the labelled source set (up to 2 people each)
@@ -145,71 +200,63 @@ class PretrainingBenchmarkSettings:
     fraction: float = 0.9  # "epochs to reach 90% of the best final score"
     seed: int = 0
 
+    #: what a real data set changes (LSP Extended: 8,000 training crops, 128x128)
+    DATASET_DEFAULTS = {'lsp-extended': dict(
+        sources=tuple(x.name for x in SOURCES_BY_DATASET['lsp-extended']),
+        tasks=('pose2d', ), num_labelled=500, pretrain_epochs=6, finetune_epochs=40,
+        val_interval=5)}
 
-def check_settings(s: PretrainingBenchmarkSettings) -> None:
+    @classmethod
+    def for_dataset(cls, **values) -> 'PretrainingBenchmarkSettings':
+        return settings_for(cls, cls.DATASET_DEFAULTS, **values)
+
+
+def check_settings(s: PretrainingBenchmarkSettings,
+                   source: Optional[DataSource] = None) -> None:
     """Fail at once, naming the setting, before any data or training."""
-    for name in ('num_train', 'num_val', 'num_source', 'num_labelled', 'pretrain_epochs',
-                 'finetune_epochs', 'val_interval'):
-        value = getattr(s, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f'{name} must be an integer >= 1, got {value!r}')
-    unknown = [x for x in s.sources if x not in SOURCE_NAMES]
+    check_positive(s, ('num_train', 'num_val', 'num_source', 'num_labelled', 'pretrain_epochs',
+                       'finetune_epochs', 'val_interval'))
+    source = source or PretrainingBenchmark.data_source(s)
+    names = [x.name for x in sources_for(source)]
+    unknown = [x for x in s.sources if x not in names]
     if unknown or not s.sources:
-        raise ValueError(f'sources: unknown {unknown}; choose from {list(SOURCE_NAMES)}')
-    unknown = [x for x in s.tasks if x not in TASK_NAMES]
+        raise ValueError(f'sources: unknown {unknown} for the {source.name} data; choose from '
+                         f'{names}')
+    tasks = [t.name for t in tasks_for(source)]
+    unknown = [x for x in s.tasks if x not in tasks]
     if unknown or not s.tasks:
-        raise ValueError(f'tasks: unknown {unknown}; choose from {list(TASK_NAMES)}')
+        raise ValueError(f'tasks: unknown {unknown} for the {source.name} data; choose from '
+                         f'{tasks}')
     if not 0 < s.fraction <= 1:
         raise ValueError(f'fraction must be in (0, 1], got {s.fraction}')
     from hsjp_mmpose.synthetic.levels import get_data_level
-    most = s.num_train * get_data_level(s.data_level).max_people
+    get_data_level(s.data_level)
+    most = source.max_labelled()
     if s.num_labelled > most:
-        raise ValueError(f'num_labelled is {s.num_labelled}, more people than num_train '
-                         f'({s.num_train}) downstream images of the {s.data_level} level can '
-                         f'hold ({most}); lower num_labelled or raise num_train')
+        where = (f'num_train ({s.num_train}) downstream images of the {s.data_level} level '
+                 'can hold' if isinstance(source, GeneratedPeople)
+                 else f'the {source.title} training split holds')
+        raise ValueError(f'num_labelled is {s.num_labelled}, more people than {where} '
+                         f'({most}); {source.more_labels_hint()}')
 
 
-def pretrain_arm(source: Source, data: Dict[str, Path], epochs: int,
-                 seed: int) -> Optional[Arm]:
-    """The arm that pretrains ``source`` for ``epochs`` on its data set in ``data`` (keyed by
-    ``source.data``), validated once at the end; ``None`` for scratch (nothing to pretrain).
-    Shared by every benchmark that compares pretraining sources."""
-    if source.config is None:
-        return None
-    config = CONFIG_DIR / source.config
-    epochs = source.epochs or epochs
-    options = (coco_data_root_options(data[source.data])
-               + schedule_options(config, epochs)
-               + [f'train_cfg.val_interval={epochs}', f'randomness.seed={seed}'])
-    if source.puzzle:
-        options += jigsaw_options(config, *source.puzzle)
-    return Arm(f'pretrain_{source.name}', config, options, test=False)
-
-
-class PretrainingBenchmark:
+class PretrainingBenchmark(Benchmark):
     """Runs the pretraining-source matrix in ``work_dir`` (resumable) and reports it."""
 
-    def __init__(self, work_dir, settings: Optional[PretrainingBenchmarkSettings] = None,
-                 log: Optional[Callable[[str], None]] = None) -> None:
-        self.settings = settings or PretrainingBenchmarkSettings()
-        check_settings(self.settings)
-        self.runner = ExperimentRunner(work_dir, log=log, name='pretraining')
-        self.work_dir = self.runner.work_dir
-        # a resumed benchmark adds to the time its earlier invocations took
-        self._earlier = dict(seconds=self.runner.extra.get('total_seconds', 0.),
-                             invocations=self.runner.extra.get('invocations', 0))
+    name = 'pretraining'
+    settings_class = PretrainingBenchmarkSettings
+    plot_name = 'convergence.png'
 
-    # ------------------------------------------------------------------ arms
-    def _pretrain(self, source: Source, data: Dict[str, Path]) -> Optional[dict]:
-        arm = pretrain_arm(source, data, self.settings.pretrain_epochs, self.settings.seed)
-        return None if arm is None else self.runner.run(arm)
+    @staticmethod
+    def check(settings, source) -> None:
+        check_settings(settings, source)
 
     def _finetune(self, task: Task, source: Source, pretrain: Optional[dict],
-                  data_root: Path) -> dict:
+                  data: PreparedData) -> dict:
         s = self.settings
-        config = CONFIG_DIR / (task.init_config if pretrain else task.scratch_config)
-        options = finetune_options(config, data_root, s.finetune_epochs, s.num_labelled,
-                                   s.val_interval, s.seed)
+        config = task.init_config(self.source) if pretrain else task.scratch_config(self.source)
+        options = data.options(config) + finetune_schedule_options(
+            config, s.finetune_epochs, s.num_labelled, s.val_interval, s.seed)
         if pretrain:
             options += init_options(Path(pretrain['work_dir']), source.transfer, config)
         return self.runner.run(Arm(f'{task.name}_{source.name}', config, options))
@@ -217,53 +264,43 @@ class PretrainingBenchmark:
     def run(self) -> dict:
         """Run every arm, write ``results.md``, ``results.json`` and ``convergence.png``."""
         s = self.settings
-        start = time.time()
-        sources = [x for x in SOURCES if x.name in s.sources]
-        tasks = [t for t in TASKS if t.name in s.tasks]
-        data = dict(downstream=self.runner.data(
-            f'{s.data_level}_seed{s.seed}', s.num_train, s.num_val, seed=s.seed,
-            level=s.data_level))
-        check_labelled_people(s.num_labelled, CONFIG_DIR / TASKS[0].scratch_config,
-                              data['downstream'])
-        if any(x.data == 'source' for x in sources):
-            data['source'] = self.runner.data(
-                f'source_{s.data_level}_seed{s.seed + 1000}', s.num_source, min(50, s.num_val),
-                seed=s.seed + 1000, level=s.data_level, max_people=s.source_max_people)
+        sources = [x for x in sources_for(self.source) if x.name in s.sources]
+        tasks = [t for t in tasks_for(self.source) if t.name in s.tasks]
+        data = prepare_source_data(self.runner, self.source, sources, s)
+        check_labelled_people(s.num_labelled, tasks[0].scratch_config(self.source),
+                              data['downstream'].train, self.source.more_labels_hint())
         rows = []
         for source in sources:
-            pretrain = self._pretrain(source, data)
+            arm = pretrain_arm(source, self.source, data, s.pretrain_epochs, s.seed)
+            pretrain = self.runner.run(arm) if arm else None
             row = dict(source=source.name, transfer=source.transfer if pretrain else None,
                        pretrain_s=pretrain['train_seconds'] if pretrain else 0.)
             for task in tasks:
                 run = self._finetune(task, source, pretrain, data['downstream'])
-                row[task.name] = self._task_result(run)
+                row[task.name] = dict(test=run['test'], train_s=run['train_seconds'],
+                                      work_dir=run['work_dir'])
             row['wall_s'] = round(row['pretrain_s'] + sum(
                 row[t.name]['train_s'] for t in tasks), 1)
             rows.append(row)
-            self.runner.save(extra=self._totals(start, settings=asdict(self.settings),
-                                                table=rows))
+            self.save(table=rows)
         add_convergence_epochs(rows, tasks, s.fraction)
-        self.results = self._totals(start, settings=asdict(self.settings), table=rows)
+        self.results = self.totals(settings=self.settings_dict(), table=rows)
         self.write_report()
         return self.results
 
-    def _totals(self, start: float, **results) -> dict:
-        """``results`` with the wall time of this and earlier invocations."""
-        return dict(results,
-                    total_seconds=round(self._earlier['seconds'] + time.time() - start, 1),
-                    invocations=self._earlier['invocations'] + 1)
+    def format_report(self, results: dict) -> str:
+        return format_report(results)
 
-    @staticmethod
-    def _task_result(run: dict) -> dict:
-        return dict(test=run['test'], train_s=run['train_seconds'], work_dir=run['work_dir'])
+    def plot(self, results: dict, path: Path) -> str:
+        return plot_curves(results, path)
 
-    # ---------------------------------------------------------------- report
-    def write_report(self) -> str:
-        text = format_report(self.results)
-        write_report(self.runner, text, extra=self.results,
-                     plot=lambda path: plot_curves(self.results, path),
-                     plot_name='convergence.png')
-        return text
+
+def _tasks(results: dict) -> List[Task]:
+    s = results['settings']
+    source = PretrainingBenchmark.data_source(
+        PretrainingBenchmarkSettings(**{k: v for k, v in s.items()
+                                        if k in PretrainingBenchmarkSettings.__dataclass_fields__}))
+    return [t for t in tasks_for(source) if t.name in s['tasks']]
 
 
 def add_convergence_epochs(rows: List[dict], tasks: Sequence[Task], fraction: float) -> None:
@@ -272,7 +309,8 @@ def add_convergence_epochs(rows: List[dict], tasks: Sequence[Task], fraction: fl
     one common target, so that a source converging early to a poor score does not look
     fast) and of its own best (``epochs_to_own_fraction``: the speed of its own curve)."""
     for task in tasks:
-        finals = [row[task.name]['test'].get(task.metric) for row in rows]
+        metric = task.metric.key
+        finals = [row[task.name]['test'].get(metric) for row in rows]
         finals = [v for v in finals if v is not None]
         if not finals:
             continue
@@ -281,9 +319,9 @@ def add_convergence_epochs(rows: List[dict], tasks: Sequence[Task], fraction: fl
             records = load_convergence(row[task.name]['work_dir'])
             row[task.name]['target'] = best
             row[task.name]['epochs_to_fraction'] = epochs_to_fraction(
-                records, task.metric, fraction, task.higher_is_better, reference=best)
+                records, metric, fraction, task.higher_is_better, reference=best)
             row[task.name]['epochs_to_own_fraction'] = epochs_to_fraction(
-                records, task.metric, fraction, task.higher_is_better)
+                records, metric, fraction, task.higher_is_better)
 
 
 def _epochs(value: Optional[int]) -> str:
@@ -294,29 +332,38 @@ def _mm(value: Optional[float]) -> str:
     return '-' if value is None else f'{value:.1f}'
 
 
+def _describe(s: dict) -> str:
+    if s.get('dataset', 'generated') == 'generated':
+        return (f"Generated people ({s['data_level']} level), {s['num_train']} downstream "
+                f"training images, validated on {s['num_val']} images")
+    return ('LSP Extended (real photos): fine-tuning on its training split, validated on its '
+            'val split, the table on its test split')
+
+
 def format_report(results: dict) -> str:
     """The table as Markdown."""
     s = results['settings']
     pct = round(100 * s['fraction'])
-    tasks = [t for t in TASKS if t.name in s['tasks']]
+    tasks = _tasks(results)
+    pose2d = next(t for t in tasks if t.name == 'pose2d') if any(
+        t.name == 'pose2d' for t in tasks) else None
     out = ['# Pretraining sources compared', '',
-           f"Generated people ({s['data_level']} level). Every source pretrains the same "
-           f"network (ResNet-18 at half width + 3 deconvolutions, 128x96) for "
-           f"{s['pretrain_epochs']} epochs; each downstream task then fine-tunes it for "
-           f"{s['finetune_epochs']} epochs on the first {s['num_labelled']} labelled people "
-           f"of {s['num_train']} downstream training images, validated every "
-           f"{s['val_interval']} epochs on {s['num_val']} images. Self-supervised sources "
-           f"pretrain on the downstream training crops (labels unused); keypoints-2d on "
-           f"{s['num_source']} other labelled images (seed {s['seed'] + 1000}, up to "
-           f"{s['source_max_people']} people each). Scores of the last checkpoint by "
-           f"`mim test`; 'epochs to {pct}%': the first validated fine-tuning epoch within "
-           f"{pct}% of the task's best final score over all sources (AP >= {pct}% of it; "
-           f"MPJPE <= it / {s['fraction']}); '-': never; 'own' is the same against the run's "
-           f"own best.", '']
+           f"{_describe(s)}. Every source pretrains the same network (ResNet-18 at half "
+           f"width + 3 deconvolutions) for {s['pretrain_epochs']} epochs; each downstream "
+           f"task then fine-tunes it for {s['finetune_epochs']} epochs on the first "
+           f"{s['num_labelled']} labelled people, validated every {s['val_interval']} "
+           f"epochs. Self-supervised sources pretrain on the downstream training crops (labels "
+           f"unused); the generated sources on {s['num_source']} generated images (seed "
+           f"{s['seed'] + 1000}, up to {s['source_max_people']} people each). Scores of the "
+           f"last checkpoint by `mim test`; 'epochs to {pct}%': the first validated "
+           f"fine-tuning epoch within {pct}% of the task's best final score over all sources "
+           f"(higher-is-better scores >= {pct}% of it; MPJPE <= it / {s['fraction']}); '-': "
+           "never; 'own' is the same against the run's own best.", '']
     head = ['source', 'transfer', 'pretrain (s)']
     for t in tasks:
         if t.name == 'pose2d':
-            head += ['2D AP', '2D AP .5', f'2D epochs to {pct}% (own)']
+            extra = 'AP .5' if t.metric.key == 'coco/AP' else 'AP'
+            head += [f'2D {t.metric.label}', f'2D {extra}', f'2D epochs to {pct}% (own)']
         else:
             head += ['3D MPJPE (mm)', '3D P-MPJPE (mm)', f'3D epochs to {pct}% (own)']
     head.append('wall time (s)')
@@ -328,8 +375,10 @@ def format_report(results: dict) -> str:
             e = (f"{_epochs(r.get('epochs_to_fraction'))} "
                  f"({_epochs(r.get('epochs_to_own_fraction'))})")
             if t.name == 'pose2d':
-                cells += [format_ap(r['test'].get('coco/AP')),
-                          format_ap(r['test'].get('coco/AP .5')), e]
+                extra = 'coco/AP .5' if t.metric.key == 'coco/AP' else 'coco/AP'
+                cells += [t.format(r['test'].get(t.metric.key)),
+                          '-' if r['test'].get(extra) is None
+                          else f"{100 * r['test'][extra]:.1f}", e]
             else:
                 cells += [_mm(r['test'].get('MPJPE')), _mm(r['test'].get('P-MPJPE')), e]
         cells.append(f"{row['wall_s']:.0f}")
@@ -338,49 +387,42 @@ def format_report(results: dict) -> str:
     out += ['', 'ImageNet initialisation: configs only, not run here (OpenMMLab checkpoints '
             'need internet): ' + ', '.join(f'`{c}`' for c in IMAGENET_CONFIGS) + '.']
     out += ['', *answers(results)]
-    if results.get('total_seconds'):
-        runs = results.get('invocations', 1)
-        out += ['', f"Whole benchmark: {results['total_seconds'] / 60:.1f} min"
-                + (f' (over {runs} invocations; a resumed run reuses finished arms).'
-                   if runs > 1 else '.')]
+    out += footer(results)
     return '\n'.join(out) + '\n'
 
 
-def _score(row: dict, task: str) -> Optional[float]:
-    r = row.get(task)
-    if not r:
-        return None
-    return r['test'].get('coco/AP' if task == 'pose2d' else 'MPJPE')
+def _score(row: dict, task: Task) -> Optional[float]:
+    r = row.get(task.name)
+    return None if not r else r['test'].get(task.metric.key)
 
 
 def answers(results: dict) -> List[str]:
     """The study's questions, answered from this run's numbers."""
     rows = {r['source']: r for r in results['table']}
+    tasks = _tasks(results)
     lines = []
-    for task in (t for t in TASKS if t.name in results['settings']['tasks']):
-        scored = [(n, _score(r, task.name)) for n, r in rows.items()
-                  if _score(r, task.name) is not None]
+    for task in tasks:
+        scored = [(n, _score(r, task)) for n, r in rows.items() if _score(r, task) is not None]
         if scored:
             best = (max if task.higher_is_better else min)(scored, key=lambda x: x[1])
-            value = format_ap(best[1]) if task.name == 'pose2d' else _mm(best[1])
-            lines.append(f'- Best source for {task.name} ({task.metric_label}): {best[0]} '
-                         f'({value}).')
+            lines.append(f'- Best source for {task.name} ({task.metric.axis_label}): '
+                         f'{best[0]} ({task.format(best[1])}).')
     if 'hsjp' in rows and 'jigsaw-cls' in rows:
-        for task in (t for t in TASKS if t.name in results['settings']['tasks']):
-            a, b = _score(rows['hsjp'], task.name), _score(rows['jigsaw-cls'], task.name)
+        for task in tasks:
+            a, b = _score(rows['hsjp'], task), _score(rows['jigsaw-cls'], task)
             if a is None or b is None:
                 continue
             better = a > b if task.higher_is_better else a < b
-            fmt = format_ap if task.name == 'pose2d' else _mm
             if abs(a - b) <= 0.01 * max(abs(a), abs(b)):
                 verdict = 'is level with'  # within 1%: no winner at one seed
             else:
                 verdict = 'beats' if better else 'does not beat'
             lines.append(f'- HSJP {verdict} jigsaw classification on {task.name}: '
-                         f'{fmt(a)} vs {fmt(b)}.')
-    if 'keypoints-2d' in rows:
-        for task in (t for t in TASKS if t.name in results['settings']['tasks']):
-            kp = rows['keypoints-2d'][task.name].get('epochs_to_fraction')
+                         f'{task.format(a)} vs {task.format(b)}.')
+    supervised = [n for n in rows if n.startswith('keypoints-2d')]
+    for name in supervised:
+        for task in tasks:
+            kp = rows[name][task.name].get('epochs_to_fraction')
             others = {n: r[task.name].get('epochs_to_fraction') for n, r in rows.items()
                       if n in ('hsjp', 'jigsaw-cls')}
             if kp and others:
@@ -388,7 +430,7 @@ def answers(results: dict) -> List[str]:
                 verdict = 'converges faster than' if faster else 'does not converge faster than'
                 pct = round(100 * results['settings']['fraction'])
                 lines.append(
-                    f'- keypoints-2d {verdict} the self-supervised sources on {task.name}: '
+                    f'- {name} {verdict} the self-supervised sources on {task.name}: '
                     f"{kp} epochs to {pct}% of the task's best vs "
                     + ', '.join(f"{n} {e or 'never'}" for n, e in others.items())
                     + '.')
@@ -397,15 +439,12 @@ def answers(results: dict) -> List[str]:
 
 def plot_curves(results: dict, path: Path) -> str:
     """One panel per downstream task: the validation metric per fine-tuning epoch of every
-    source (AP in percent), by
-    :func:`~hsjp_mmpose.visualization.curves.plot_convergence_panels`."""
+    source, by :func:`~hsjp_mmpose.visualization.curves.plot_convergence_panels`."""
     from hsjp_mmpose.visualization.curves import plot_convergence_panels
     panels = []
-    for task in (t for t in TASKS if t.name in results['settings']['tasks']):
-        percent = task.name == 'pose2d'
+    for task in _tasks(results):
         panels.append(dict(
             runs={row['source']: row[task.name]['work_dir'] for row in results['table']},
-            metric=task.metric, scale=100 if percent else 1, xlabel='fine-tuning epoch',
-            ylabel=task.metric_label + (' (%)' if percent else ''),
-            title=f'{task.name}: validation {task.metric_label}'))
+            metric=task.metric.key, scale=task.metric.scale, xlabel='fine-tuning epoch',
+            ylabel=task.metric.axis_label, title=f'{task.name}: validation {task.metric.label}'))
     return plot_convergence_panels(panels, path)

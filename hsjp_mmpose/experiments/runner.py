@@ -50,22 +50,31 @@ class Arm:
         config: the config file.
         options: ``--cfg-options`` for ``mim train`` (``key=value`` strings).
         test_options: extra ``--cfg-options`` for ``mim test``.
-        test: evaluate the last checkpoint with ``mim test`` after training.
+        test: evaluate a checkpoint with ``mim test`` after training.
+        test_checkpoint: which: ``'last'`` or ``'best'`` (the ``save_best`` checkpoint of the
+            config's checkpoint hook, the last one when there is none).
     """
     name: str
     config: Union[str, Path]
     options: List[str] = field(default_factory=list)
     test_options: List[str] = field(default_factory=list)
     test: bool = True
+    test_checkpoint: str = 'last'
 
     def __post_init__(self) -> None:
         self.config = Path(self.config).resolve()  # subprocesses run in the work dir
         if not self.config.is_file():
             raise FileNotFoundError(f'arm {self.name!r}: config file {self.config} not found')
+        if self.test_checkpoint not in ('last', 'best'):
+            raise ValueError(f"arm {self.name!r}: test_checkpoint must be 'last' or 'best', "
+                             f'got {self.test_checkpoint!r}')
 
     def signature(self) -> dict:
-        return dict(config=str(self.config), options=list(self.options),
-                    test_options=list(self.test_options))
+        signature = dict(config=str(self.config), options=list(self.options),
+                         test_options=list(self.test_options))
+        if self.test_checkpoint != 'last':
+            signature['test_checkpoint'] = self.test_checkpoint
+        return signature
 
 
 def _canonical_options(options: Sequence[str]):
@@ -87,48 +96,60 @@ def same_arm(signature: Optional[dict], arm: Arm) -> bool:
     mine = arm.signature()
     return signature.get('config') == mine['config'] and all(
         _canonical_options(signature.get(key, [])) == _canonical_options(mine[key])
-        for key in ('options', 'test_options'))
+        for key in ('options', 'test_options')) and \
+        signature.get('test_checkpoint', 'last') == mine.get('test_checkpoint', 'last')
 
 
-def training_set_size(config: Union[str, Path], data_root: Union[str, Path]) -> int:
+def training_set_size(config: Union[str, Path], data: Union[str, Path, 'DataFiles']) -> int:
     """How many samples (people, for a top-down config) ``config``'s training set holds
-    on ``data_root``, all of them (``indices`` dropped): what an override
-    ``train_dataloader.dataset.indices=N`` takes the first ``N`` of."""
+    on ``data`` (a data folder for the config's own files, or a data source's training
+    :class:`~hsjp_mmpose.experiments.data_sources.DataFiles`), all of them (``indices``
+    dropped): what an override ``train_dataloader.dataset.indices=N`` takes the first
+    ``N`` of."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpose.registry import DATASETS
     init_default_scope('mmpose')
     cfg = Config.fromfile(str(config)).train_dataloader.dataset
-    cfg.data_root = str(Path(data_root).resolve()) + '/'
+    if isinstance(data, (str, Path)):
+        cfg.data_root = str(Path(data).resolve()) + '/'
+    else:
+        cfg.data_root = str(Path(data.data_root).resolve()) + '/'
+        cfg.ann_file = data.ann_file
+        cfg.data_prefix = dict(cfg.get('data_prefix') or {}, img=data.img_prefix)
     cfg.pop('indices', None)
     cfg.pipeline = []
     return len(DATASETS.build(cfg))
 
 
 def check_labelled_people(num_labelled: int, config: Union[str, Path],
-                          data_root: Union[str, Path]) -> int:
-    """The number of labelled people ``config``'s training set holds on ``data_root``
+                          data: Union[str, Path, 'DataFiles'],
+                          hint: str = 'lower num_labelled or generate more images (num_train, '
+                                      'max_people)') -> int:
+    """The number of labelled people ``config``'s training set holds on ``data``
     (:func:`training_set_size`); a ``num_labelled`` above it fails here, before any
     training, which would otherwise quietly use fewer.
 
     Raises:
-        ValueError: Naming ``num_labelled``, the data folder and what it holds.
+        ValueError: Naming ``num_labelled``, the data and what it holds, and ``hint``.
     """
-    people = training_set_size(config, data_root)
+    people = training_set_size(config, data)
     if num_labelled > people:
-        raise ValueError(f'num_labelled is {num_labelled}, but the generated training split '
-                         f'in {data_root} holds only {people} labelled people; lower '
-                         'num_labelled or generate more images (num_train, max_people)')
+        where = data if isinstance(data, (str, Path)) else \
+            Path(data.data_root) / data.ann_file
+        raise ValueError(f'num_labelled is {num_labelled}, but the training split in {where} '
+                         f'holds only {people} labelled people; {hint}')
     return people
 
 
 def parse_test_metrics(output: str) -> Dict[str, float]:
-    """``coco/AP``, ``PCK``, ``jigsaw/...`` from the last ``Epoch(test)`` line of ``mim test``."""
+    """``coco/AP``, ``PCK``, ``tPCK`` (and ``tPCK/<joint>``), ``jigsaw/...`` from the last
+    ``Epoch(test)`` line of ``mim test``."""
     lines = [line for line in output.splitlines() if 'Epoch(test)' in line]
     if not lines:
         return {}
     metrics = {}
-    for key, value in re.findall(r'((?:coco|jigsaw)/[^:]+|PCK|AUC|EPE|NME|MPJPE|P-MPJPE|'
+    for key, value in re.findall(r'((?:coco|jigsaw|tPCK)/[^:]+|tPCK|PCK|AUC|EPE|NME|MPJPE|P-MPJPE|'
                                  r'mpjpe|p-mpjpe):\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)', lines[-1]):
         metrics[key.strip()] = float(value)
     return metrics
@@ -278,7 +299,10 @@ class ExperimentRunner:
         record['checkpoint'] = Path(run_dir / 'last_checkpoint').read_text().strip()
         record['convergence'] = self._convergence(run_dir)
         if arm.test:
-            record['test'], record['test_seconds'] = self.test(arm, record['checkpoint'])
+            checkpoint = record['checkpoint']
+            if arm.test_checkpoint == 'best':
+                checkpoint = record['best_checkpoint'] = best_checkpoint(run_dir) or checkpoint
+            record['test'], record['test_seconds'] = self.test(arm, checkpoint)
         record['finished'] = True
         self.save()
         return record
@@ -304,6 +328,13 @@ class ExperimentRunner:
             raise RuntimeError(f'no metrics found in the output of test_{arm.name}; see '
                                f'{self.log_dir}/test_{arm.name}.log')
         return metrics, round(seconds, 1)
+
+
+def best_checkpoint(run_dir: Union[str, Path]) -> Optional[str]:
+    """The ``save_best`` checkpoint (``best_<metric>_epoch_<n>.pth``) mmengine's checkpoint
+    hook kept in ``run_dir``, the latest if several; ``None`` when there is none."""
+    found = sorted(Path(run_dir).glob('best_*.pth'), key=lambda p: p.stat().st_mtime)
+    return str(found[-1]) if found else None
 
 
 def watched_command(args: Sequence) -> List[str]:

@@ -25,10 +25,12 @@ def test_plateau_stops_after_patience_validations_without_improvement():
     iters = [10, 20, 30, 40, 50, 60, 70, 80, 90]
     values = [30, 40, 41, 41.5, 43, 44, 43, 44.5, 50]
     out = plateau(iters, values, PlateauRule(patience=3, min_delta=2))
-    assert out == dict(stopped=True, stop_iter=80, num_vals=8, best=44.5, best_iter=80)
+    assert out == dict(stopped=True, stop_iter=80, num_vals=8, best=44.5, best_iter=80,
+                      best_smoothed=44.5)
     # patience 4: the 50 at 90 is an improvement and the curve runs to its end (the cap)
     out = plateau(iters, values, PlateauRule(patience=4, min_delta=2))
-    assert out == dict(stopped=False, stop_iter=90, num_vals=9, best=50, best_iter=90)
+    assert out == dict(stopped=False, stop_iter=90, num_vals=9, best=50, best_iter=90,
+                      best_smoothed=50)
 
 
 def test_plateau_lower_is_better_and_ties():
@@ -36,7 +38,8 @@ def test_plateau_lower_is_better_and_ties():
     then 188.5, 188.2: two without improvement stop at 60; the best is the lowest."""
     out = plateau([10, 20, 30, 40, 50, 60, 70], [200, 190, 189.5, 189, 188.5, 188.2, 100],
                   PlateauRule(patience=2, min_delta=1, higher_is_better=False))
-    assert out == dict(stopped=True, stop_iter=60, num_vals=6, best=188.2, best_iter=60)
+    assert out == dict(stopped=True, stop_iter=60, num_vals=6, best=188.2, best_iter=60,
+                      best_smoothed=188.2)
     # the first of equal best values is the one reported
     out = plateau([1, 2, 3, 4], [5, 7, 7, 6], PlateauRule(patience=2, min_delta=1))
     assert out['best'] == 7 and out['best_iter'] == 2 and out['stop_iter'] == 4
@@ -44,7 +47,8 @@ def test_plateau_lower_is_better_and_ties():
 
 def test_plateau_stops_at_a_non_finite_value():
     out = plateau([1, 2, 3], [0.1, float('nan'), 0.3], PlateauRule(patience=5, min_delta=0))
-    assert out == dict(stopped=True, stop_iter=2, num_vals=2, best=0.1, best_iter=1)
+    assert out == dict(stopped=True, stop_iter=2, num_vals=2, best=0.1, best_iter=1,
+                      best_smoothed=0.1)
 
 
 def test_plateau_rejects_bad_curves_and_rules():
@@ -165,11 +169,11 @@ def test_hsjp_recipes_in_the_report_and_the_plot(tmp_path):
                               'hsjp-2x2-j0-e24': dict(seconds=80., patch_accuracy=0.99)}
     results['labels_saved'] = labels_saved(results)
     text = format_report(results)
-    assert '## HSJP recipes by transfer (pose2d, converged AP)' in text
-    assert '| hsjp | 2x2 | 4 | 12 | 0.960 (chance 0.250) | 40 | 30.0 | 42.0 | 55.0 | +10.0 | ' \
-        '+2.0 | +5.0 |' in text
-    assert '| hsjp-4x3-j4 | 4x3 | 4 | 12 | 0.410 (chance 0.083) | 60 | 33.0 | 41.0 | 56.0 | ' \
-        '+13.0 | +1.0 | +6.0 |' in text
+    assert '## HSJP recipes by transfer (pose2d, converged COCO AP)' in text
+    assert '| hsjp | 2x2 | 4 | 12 | config | 0.960 (chance 0.250) | 40 | 30.0 | 42.0 | 55.0 | ' \
+        '+10.0 | +2.0 | +5.0 |' in text
+    assert '| hsjp-4x3-j4 | 4x3 | 4 | 12 | config | 0.410 (chance 0.083) | 60 | 33.0 | 41.0 | ' \
+        '56.0 | +13.0 | +1.0 | +6.0 |' in text
     assert '| hsjp-2x2-j0-e24 | 2x2 | 0 | 24 |' in text
     # scratch reaches 0.33 at 50 * 4 ** ((0.33 - 0.2) / 0.2) labels, 2.46x
     assert '| hsjp-4x3-j4 | 123 (2.5x) |' in text
@@ -179,17 +183,25 @@ def test_hsjp_recipes_in_the_report_and_the_plot(tmp_path):
 
 
 def test_hsjp_recipe_sources_and_their_pretraining_overrides(tmp_path):
+    from hsjp_mmpose.experiments.data_sources import DataFiles, GeneratedPeople, PreparedData
     from hsjp_mmpose.experiments.pretraining import hsjp_recipe, pretrain_arm
     source = hsjp_recipe('4x3:4:24')
     assert source.name == 'hsjp-4x3-j4-e24' and source.puzzle == ((4, 3), 4)
-    arm = pretrain_arm(source, dict(downstream=tmp_path), epochs=12, seed=0)
+    val = DataFiles(tmp_path, 'annotations/person_keypoints_val.json', 'images/val/')
+    data = dict(downstream=PreparedData(
+        DataFiles(tmp_path, 'annotations/person_keypoints_train.json', 'images/train/'), val,
+        val))
+    arm = pretrain_arm(source, GeneratedPeople(), data, epochs=12, seed=0)
     assert 'train_cfg.max_epochs=24' in arm.options and 'model.head.out_channels=12' in arm.options
     assert any(o.endswith('.patch_jitter=4') for o in arm.options)
     assert 'train_dataloader.dataset.jigsaw_grid=(4,3)' in arm.options
-    assert 'train_cfg.max_epochs=12' in pretrain_arm(hsjp_recipe('2x2:0'),
-                                                     dict(downstream=tmp_path), 12, 0).options
+    assert 'train_cfg.max_epochs=12' in pretrain_arm(hsjp_recipe('2x2:0'), GeneratedPeople(),
+                                                     data, 12, 0).options
+    colour = pretrain_arm(hsjp_recipe('2x2:4::0'), GeneratedPeople(), data, 12, 0)
+    assert colour.name == 'pretrain_hsjp-2x2-j4-c0'
+    assert any(o.endswith('.color_jitter=0.0') for o in colour.options)
     for bad, match in (('3x3:4', 'rows can be'), ('4x3', "'RxC:J'"), ('4x3:4:0', "'RxC:J'"),
-                       ('axb:1', "'RxC:J'")):
+                       ('axb:1', "'RxC:J'"), ('2x2:4::-1', "'RxC:J'")):
         with pytest.raises(ValueError, match=match):
             hsjp_recipe(bad)
     with pytest.raises(ValueError, match='same puzzle twice'):

@@ -4,11 +4,14 @@ import json
 
 import pytest
 
-from hsjp_mmpose.experiments.pretraining import (CONFIG_DIR, SOURCES, TASKS,
-                                               PretrainingBenchmarkSettings,
+from hsjp_mmpose.experiments.benchmark import tasks_for
+from hsjp_mmpose.experiments.data_sources import GeneratedPeople, LspExtended
+from hsjp_mmpose.experiments.pretraining import (PretrainingBenchmarkSettings,
                                                add_convergence_epochs, answers,
-                                               check_settings, format_report, plot_curves)
+                                               check_settings, format_report, plot_curves,
+                                               sources_for)
 
+TASKS = tasks_for(GeneratedPeople())
 POSE2D, POSE3D = TASKS
 
 
@@ -44,12 +47,15 @@ def _results(tmp_path):
     return dict(settings=asdict(settings), table=rows, total_seconds=600.)
 
 
-def test_sources_and_tasks_name_existing_configs():
-    for source in SOURCES:
-        assert source.config is None or (CONFIG_DIR / source.config).is_file(), source
-    for task in TASKS:
-        assert (CONFIG_DIR / task.scratch_config).is_file()
-        assert (CONFIG_DIR / task.init_config).is_file()
+@pytest.mark.parametrize('data', [GeneratedPeople(), LspExtended(data_root='unused')],
+                         ids=['generated', 'lsp-extended'])
+def test_sources_and_tasks_name_existing_configs(data):
+    for source in sources_for(data):
+        assert source.role is None or data.config(source.role).is_file(), source
+    for task in tasks_for(data):
+        assert task.scratch_config(data).is_file() and task.init_config(data).is_file()
+    assert [t.name for t in tasks_for(data)] == (
+        ['pose2d', 'pose3d'] if data.name == 'generated' else ['pose2d'])
 
 
 @pytest.mark.parametrize('change, message', [
@@ -87,7 +93,7 @@ def test_report_table_and_answers(tmp_path):
     assert '| keypoints-2d | whole | 10 | 34.0 | 90.0 | 6 (6) | 99.0 | 69.3 | 3 (3) | 30 |' in text
     assert '| scratch | - | 10 | 20.0 | 90.0 | - (9) |' in text
     lines = answers(results)
-    assert '- Best source for pose2d (COCO AP): keypoints-2d (34.0).' in lines
+    assert '- Best source for pose2d (COCO AP (%)): keypoints-2d (34.0).' in lines
     assert '- Best source for pose3d (MPJPE (mm)): keypoints-2d (99.0).' in lines
     assert any(line.startswith('- HSJP beats jigsaw classification on pose2d') for line in lines)
     assert '- keypoints-2d converges faster than the self-supervised sources on pose2d: 6 ' \

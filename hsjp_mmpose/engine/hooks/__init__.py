@@ -5,3 +5,4 @@ from .pretrained_init_check_hook import PretrainedInitCheckHook  # noqa: F401
 from .cam_visualization_hook import CAMVisualizationHook  # noqa: F401
 from .nan_guard_hook import NaNLossGuardHook, NonFiniteLossError  # noqa: F401
 from .convergence_recorder_hook import ConvergenceRecorderHook  # noqa: F401
+from .plateau_stopping_hook import PlateauStoppingHook  # noqa: F401
