@@ -1,12 +1,16 @@
+#!/usr/bin/env python
 # Copyright (c) hsjp-mmpose contributors.
-"""HSJP quickstart on generated people: pretrain, fine-tune vs scratch, COCO AP table.
+"""HSJP quickstart: pretrain, fine-tune vs scratch, score table (generated people or photos).
 
 Example::
 
     python tools/quickstart.py --work-dir work_dirs/quickstart
+    python tools/quickstart.py --dataset lsp-extended --data-root /data/lspet_dataset \\
+        --work-dir work_dirs/quickstart_lsp
 
-See :mod:`hsjp_mmpose.experiments.quickstart` for what it runs. About 20 minutes on 2 CPU cores; a
-second run with the same --work-dir resumes where the first stopped.
+See :mod:`hsjp_mmpose.experiments.quickstart` for what it runs. About 20 minutes on 2 CPU
+cores for generated people, 25 for LSP Extended's photos; a second run with the same
+--work-dir resumes where the first stopped.
 """
 import argparse
 import re
@@ -17,53 +21,61 @@ try:
     import hsjp_mmpose  # noqa: F401
 except ImportError:  # run from a checkout without installing the package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from hsjp_mmpose.experiments.data_sources import add_data_source_args  # noqa: E402
 from hsjp_mmpose.experiments.quickstart import (TRANSFERS, Quickstart,  # noqa: E402
-                                    QuickstartSettings, check_settings)
+                                                QuickstartSettings, check_settings)
 from hsjp_mmpose.synthetic.levels import DATA_LEVELS  # noqa: E402
+
+#: settings a real data set does not use
+_GENERATED_ONLY = ('num_train', 'num_val', 'max_people', 'data_level')
+
+
+def _default(name: str) -> str:
+    """'N' or 'N (lsp-extended: M)': a setting's default per data set."""
+    d = QuickstartSettings()
+    text = str(getattr(d, name))
+    lsp = QuickstartSettings.DATASET_DEFAULTS['lsp-extended']
+    return text + (f', lsp-extended: {lsp[name]}' if name in lsp else '')
 
 
 def parse_args(argv=None):
-    d = QuickstartSettings()
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--work-dir', default='work_dirs/quickstart',
                    help='output folder (default work_dirs/quickstart)')
-    p.add_argument('--num-train', type=int, default=d.num_train,
-                   help=f'generated training images (default {d.num_train})')
-    p.add_argument('--num-val', type=int, default=d.num_val,
-                   help=f'generated validation images (default {d.num_val})')
-    p.add_argument('--num-labelled', type=int, default=d.num_labelled,
-                   help=f'labelled people for fine-tuning (default {d.num_labelled})')
-    p.add_argument('--max-people', type=int, default=d.max_people,
-                   help=f'people per generated image, 1-3 (default {d.max_people})')
-    p.add_argument('--data-level', default=d.data_level, choices=sorted(DATA_LEVELS),
-                   help=f'difficulty of the generated people (default {d.data_level}; hard '
-                        'needs much longer schedules)')
-    p.add_argument('--pretrain-epochs', type=int, default=d.pretrain_epochs,
-                   help=f'HSJP pretraining epochs (default {d.pretrain_epochs})')
-    p.add_argument('--finetune-epochs', type=int, default=d.finetune_epochs,
-                   help=f'fine-tuning epochs of both arms (default {d.finetune_epochs})')
-    p.add_argument('--val-interval', type=int, default=d.val_interval,
-                   help=f'fine-tuning epochs between validations (default {d.val_interval})')
-    p.add_argument('--grid', type=int, nargs=2, default=d.jigsaw_grid, metavar=('ROWS', 'COLS'),
-                   help='jigsaw grid (default %(default)s)')
-    p.add_argument('--patch-jitter', type=int, default=d.patch_jitter,
-                   help=f'patch jitter in pixels (default {d.patch_jitter})')
-    p.add_argument('--transfer', default=d.transfer, choices=TRANSFERS,
+    add_data_source_args(p)
+    for name, text in (('num_train', 'generated training images'),
+                       ('num_val', 'generated validation images'),
+                       ('num_labelled', 'labelled people for fine-tuning'),
+                       ('max_people', 'people per generated image, 1-3'),
+                       ('pretrain_epochs', 'HSJP pretraining epochs'),
+                       ('finetune_epochs', 'fine-tuning epochs of both arms'),
+                       ('val_interval', 'fine-tuning epochs between validations'),
+                       ('patch_jitter', 'patch jitter in pixels'),
+                       ('pictures', 'test people drawn: puzzles, heatmaps, skeletons; 0 none'),
+                       ('seed', 'seed')):
+        p.add_argument('--' + name.replace('_', '-'), type=int, default=None,
+                       help=f'{text} (default {_default(name)})')
+    p.add_argument('--data-level', default=None, choices=sorted(DATA_LEVELS),
+                   help='difficulty of the generated people (default easy; hard needs much '
+                        'longer schedules)')
+    p.add_argument('--grid', dest='jigsaw_grid', type=int, nargs=2, default=None,
+                   metavar=('ROWS', 'COLS'), help='jigsaw grid (default 2 2)')
+    p.add_argument('--transfer', default=None, choices=TRANSFERS,
                    help='what fine-tuning takes from pretraining: the whole network except '
-                        "the head's last layer, or the backbone (default %(default)s)")
-    p.add_argument('--seed', type=int, default=d.seed, help=f'seed (default {d.seed})')
+                        "the head's last layer, or the backbone (default whole)")
     p.add_argument('--no-equal-compute', dest='equal_compute', action='store_false',
-                   help='skip the arm that trains from scratch for as long as pretraining + '
-                        'fine-tuning took')
+                   default=None, help='skip the arm that trains from scratch for as long as '
+                                      'pretraining + fine-tuning took')
     args = p.parse_args(argv)
-    args.settings = QuickstartSettings(
-        num_train=args.num_train, num_val=args.num_val, num_labelled=args.num_labelled,
-        max_people=args.max_people, data_level=args.data_level,
-        pretrain_epochs=args.pretrain_epochs, finetune_epochs=args.finetune_epochs,
-        val_interval=args.val_interval, jigsaw_grid=tuple(args.grid),
-        patch_jitter=args.patch_jitter, transfer=args.transfer, seed=args.seed,
-        equal_compute=args.equal_compute)
+    values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in vars(args).items()
+              if k in QuickstartSettings.__dataclass_fields__ and v is not None}
+    if args.dataset != 'generated':
+        given = [k for k in _GENERATED_ONLY if k in values]
+        if given:
+            p.error(_option_names(f'{", ".join(given)}: settings of the generated people; '
+                                  f'--dataset {args.dataset} does not use them'))
     try:  # every setting is checked here, before any data or training
+        args.settings = QuickstartSettings.for_dataset(**values)
         check_settings(args.settings)
     except ValueError as err:
         p.error(_option_names(str(err)))
@@ -73,7 +85,8 @@ def parse_args(argv=None):
 def _option_names(message: str) -> str:
     """Name settings as their command-line options."""
     for name in ('num_train', 'num_val', 'num_labelled', 'max_people', 'pretrain_epochs',
-                 'finetune_epochs', 'val_interval', 'patch_jitter', 'transfer'):
+                 'finetune_epochs', 'val_interval', 'patch_jitter', 'transfer', 'pictures',
+                 'data_level'):
         message = re.sub(rf'\b{name}\b', '--' + name.replace('_', '-'), message)
     return message.replace('grid /', '--grid /')
 
@@ -82,7 +95,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     try:
         return Quickstart(args.work_dir, args.settings).run()
-    except ValueError as err:  # a setting the generated data cannot meet, before training
+    except ValueError as err:  # a setting the data cannot meet, before training
         print(f'quickstart: error: {_option_names(str(err))}', file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt as err:

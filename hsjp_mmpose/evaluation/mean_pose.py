@@ -181,9 +181,11 @@ def mean_pose_2d_baseline(train, evaluation, metainfo: dict, input_size: Tuple[i
         dict: ``tPCK``, ``PCK``, ``tPCK/<joint>``, ``tPCK/people``, ``num_train``, ``num_eval``
     """
     from hsjp_mmpose.evaluation.torso_pck import TorsoPCKAccuracy
+    # before boxed_poses_2d, whose np.stack of no people fails with NumPy's message
+    for what, dataset in (('training people', train), ('people to evaluate', evaluation)):
+        if not len(dataset):
+            raise ValueError(f'mean_pose_2d_baseline needs {what}, got none')
     train_poses, train_visible, _, _ = boxed_poses_2d(train, input_size, padding)
-    if not len(train_poses):
-        raise ValueError('mean_pose_2d_baseline needs training people, got none')
     weights = (train_visible > 0).astype(np.float64)
     mean = (train_poses * weights[..., None]).sum(0) / np.maximum(weights.sum(0), 1)[:, None]
     metric = TorsoPCKAccuracy(thr=0.2)

@@ -279,8 +279,9 @@ def _real_targets(results: dict, tasks: List[Task], s) -> List[str]:
                          f"{'met' if ok else 'missed'})")
         if n == '50' and 'keypoints-2d-generated' in row:
             ok = row['keypoints-2d-generated']['best'] >= row['scratch']['best']
-            line += (f"; keypoints-2d-generated {task.format(row['keypoints-2d-generated']['best'])}"
-                     f" (>= scratch: {'met' if ok else 'missed'})")
+            score = task.format(row['keypoints-2d-generated']['best'])
+            line += (f"; keypoints-2d-generated {score} (>= scratch: "
+                     f"{'met' if ok else 'missed'})")
         lines.append(line + '.')
     for n in ('50', '200'):
         hsjp = results.get('labels_saved', {}).get('pose2d', {}).get('hsjp', {}).get(n)

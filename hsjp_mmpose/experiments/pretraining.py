@@ -28,19 +28,18 @@ of the downstream training split: ``pose2d`` (ranked by the data source's metric
 or PCK@0.2 of the torso) and, on generated people, ``pose3d`` (root-relative 3D joints,
 MPJPE and P-MPJPE in mm).
 """
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from hsjp_mmpose.config_paths import config_path
 from hsjp_mmpose.experiments.benchmark import (TASK_NAMES, Benchmark, Task, check_positive,
                                                footer, settings_for, tasks_for)
 from hsjp_mmpose.experiments.convergence import epochs_to_fraction, load_convergence
 from hsjp_mmpose.experiments.data_sources import (DataSource, GeneratedPeople,
                                                   PreparedData)
-from hsjp_mmpose.experiments.options import (finetune_schedule_options, init_options, jigsaw_options,
-                                             load_config, pipeline_index, schedule_options,
-                                             transform_options)
+from hsjp_mmpose.experiments.options import (finetune_schedule_options, init_options,
+                                             jigsaw_options, load_config, pipeline_index,
+                                             schedule_options, transform_options)
 from hsjp_mmpose.experiments.report import markdown_table
 from hsjp_mmpose.experiments.runner import Arm, check_labelled_people
 
@@ -345,8 +344,6 @@ def format_report(results: dict) -> str:
     s = results['settings']
     pct = round(100 * s['fraction'])
     tasks = _tasks(results)
-    pose2d = next(t for t in tasks if t.name == 'pose2d') if any(
-        t.name == 'pose2d' for t in tasks) else None
     out = ['# Pretraining sources compared', '',
            f"{_describe(s)}. Every source pretrains the same network (ResNet-18 at half "
            f"width + 3 deconvolutions) for {s['pretrain_epochs']} epochs; each downstream "

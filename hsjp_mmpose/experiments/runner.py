@@ -29,12 +29,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from hsjp_mmpose.experiments import watchdog
 from hsjp_mmpose.experiments.allocator import with_malloc_env
 from hsjp_mmpose.experiments.convergence import load_convergence
 from hsjp_mmpose.experiments.mim import mim_executable
+
+if TYPE_CHECKING:
+    from hsjp_mmpose.experiments.data_sources import DataFiles
 
 # Lines of a training log worth echoing as progress.
 _PROGRESS = re.compile(

@@ -292,3 +292,84 @@ def test_tiny_benchmark_end_to_end_and_resume(tmp_path):
     assert any('reusing its results' in line for line in lines)
     assert not any(': done in' in line and 'train_' in line for line in lines)
     assert sorted(p.name for p in (tmp_path / 'logs').iterdir()) == before
+
+
+# ------------------------------------------------------------------ per data set
+def _lsp(**values):
+    return LabelEfficiencySettings.for_dataset(dataset='lsp-extended', data_root='/lsp',
+                                               **values)
+
+
+def test_settings_for_lsp_extended():
+    s = _lsp()
+    assert s.budgets == (50, 200, 1000, 8000) and s.source_budgets == (50, 200)
+    assert s.window == 3 and s.tasks == ('pose2d',) and s.test_split is True
+    assert s.long_scratch_factor == 2. and s.long_scratch_reference == 'hsjp'
+    assert s.sources == ('scratch', 'hsjp', 'jigsaw-cls', 'hsjp-generated',
+                         'keypoints-2d-generated')
+    assert s.labels_saved_against == 'best' and not s.quick
+    # the generated people keep the class defaults: raw curve, equal compute, no test split
+    g = LabelEfficiencySettings.for_dataset()
+    assert g == LabelEfficiencySettings() and g.window == 1 and g.long_scratch_factor == 1. \
+        and g.long_scratch_reference is None and g.test_split is False
+    # an explicit value wins over the data set's and --quick's
+    assert _lsp(window=2, budgets=(50, 200)).window == 2
+    q = LabelEfficiencySettings.for_dataset(quick=True, dataset='lsp-extended',
+                                            data_root='/lsp')
+    assert q.quick and q.budgets == (50, 200) and q.source_budgets == (50,)
+    assert q.window == 1 and q.max_iters == 100 and q.pretrain_epochs == 1
+    # what --quick leaves alone stays LSP's
+    assert q.long_scratch_factor == 2. and q.test_split is True
+    assert LabelEfficiencySettings.for_dataset(quick=True, dataset='lsp-extended',
+                                               data_root='/lsp', max_iters=50).max_iters == 50
+    gq = LabelEfficiencySettings.for_dataset(quick=True)
+    assert gq.quick and gq.budgets == (50, 200) and gq.num_train == 400 and gq.window == 1
+    check_settings(_lsp())
+    check_settings(q)
+
+
+@pytest.mark.parametrize('values, match', [
+    (dict(sources=('scratch', 'keypoints-2d')),
+     r"sources: unknown \['keypoints-2d'\] for the lsp-extended data; choose from "
+     r"\['scratch', 'hsjp', 'jigsaw-cls', 'hsjp-generated', 'keypoints-2d-generated'\]"),
+    (dict(tasks=('pose2d', 'pose3d')),
+     r"tasks: unknown \['pose3d'\] for the lsp-extended data; choose from \['pose2d'\]"),
+    (dict(source_budgets=(50, 100)),
+     r'source_budgets \[50, 100\] must be among the budgets \[50, 200, 1000, 8000\]'),
+    (dict(sources=('scratch', 'hsjp'), long_scratch_reference='jigsaw-cls'),
+     r"long_scratch_reference 'jigsaw-cls' is not among the sources \['scratch', 'hsjp'\]"),
+    (dict(budgets=(50, 200, 9000)),
+     r'a label budget of 9000 is more people than the LSP Extended \(real photos\) training '
+     r'split holds \(8000\); lower the label budget: the fixed LSP Extended training split '
+     r'has 8,000 people'),
+    (dict(hsjp_recipes=('4x3:4',)), r"HSJP recipe '4x3:4'.*columns \[1, 2, 4, 8\]"),
+])
+def test_lsp_settings_are_checked(values, match):
+    with pytest.raises(ValueError, match=match):
+        check_settings(_lsp(**values))
+
+
+def test_lsp_settings_that_pass():
+    check_settings(_lsp(budgets=(50, 8000), source_budgets=(50,)))
+    check_settings(_lsp(hsjp_recipes=('4x4:4',)))  # 4 columns divide 128
+    check_settings(_lsp(sources=('scratch', 'keypoints-2d-generated'), long_scratch_reference=None))
+    # on the generated people the generated-only source is fine, and 3D too
+    check_settings(LabelEfficiencySettings(sources=('scratch', 'keypoints-2d'),
+                                           tasks=('pose2d', 'pose3d')))
+    with pytest.raises(ValueError, match=r"unknown \['hsjp-generated'\] for the generated"):
+        check_settings(LabelEfficiencySettings(sources=('scratch', 'hsjp-generated')))
+
+
+def test_lsp_benchmark_refuses_before_any_work(tmp_path, lsp_extended_dir):
+    from hsjp_mmpose.experiments.label_efficiency import LabelEfficiencyBenchmark
+    s = LabelEfficiencySettings.for_dataset(dataset='lsp-extended',
+                                            data_root=str(lsp_extended_dir))
+    benchmark = LabelEfficiencyBenchmark(tmp_path / 'ok', s)  # the published folder passes
+    assert benchmark.source.name == 'lsp-extended' and not (tmp_path / 'ok').exists()
+    with pytest.raises(ValueError, match=r"unknown \['pose3d'\]"):
+        LabelEfficiencyBenchmark(tmp_path / 'bad', LabelEfficiencySettings.for_dataset(
+            dataset='lsp-extended', data_root=str(lsp_extended_dir), tasks=('pose3d',)))
+    with pytest.raises(ValueError, match=r'joints\.mat not found'):
+        LabelEfficiencyBenchmark(tmp_path / 'bad', LabelEfficiencySettings.for_dataset(
+            dataset='lsp-extended', data_root=str(tmp_path)))
+    assert not (tmp_path / 'bad').exists()

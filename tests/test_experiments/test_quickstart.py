@@ -122,3 +122,59 @@ def test_tiny_quickstart_end_to_end(tmp_path):
     # a second run finds every arm finished and only writes the report again
     again = Quickstart(tmp_path, settings, log=lines.append).run()
     assert again['runs']['finetune_hsjp']['test'] == results['runs']['finetune_hsjp']['test']
+
+
+# ------------------------------------------------------------------ per data set
+def test_settings_for_lsp_extended_take_its_defaults_and_an_explicit_value_wins():
+    s = QuickstartSettings.for_dataset(dataset='lsp-extended', data_root='/lsp')
+    assert (s.dataset, s.data_root) == ('lsp-extended', '/lsp')
+    assert (s.num_labelled, s.pretrain_epochs, s.finetune_epochs, s.val_interval,
+            s.pretrain_val_interval) == (500, 6, 40, 5, 6)
+    assert s.jigsaw_grid == (2, 2) and s.transfer == 'whole'  # the class defaults
+    s = QuickstartSettings.for_dataset(dataset='lsp-extended', data_root='/lsp',
+                                       num_labelled=300, val_interval=4)
+    assert s.num_labelled == 300 and s.val_interval == 4 and s.finetune_epochs == 40
+    # the generated people's defaults are the class's own
+    assert QuickstartSettings.for_dataset() == QuickstartSettings()
+    assert QuickstartSettings.for_dataset(dataset='generated', num_labelled=7) == \
+        QuickstartSettings(num_labelled=7)
+
+
+def test_lsp_settings_are_checked_against_its_split_and_input():
+    from hsjp_mmpose.experiments.quickstart import check_settings
+
+    def lsp(**values):
+        return QuickstartSettings.for_dataset(dataset='lsp-extended', data_root='/lsp',
+                                              **values)
+
+    check_settings(lsp(num_labelled=8000))  # the whole training split
+    with pytest.raises(ValueError, match=r'num_labelled is 9000, more people than the LSP '
+                                         r'Extended \(real photos\) training split holds '
+                                         r'\(8000\)'):
+        check_settings(lsp(num_labelled=9000))
+    # LSP's crops are 128 x 128: neither 3 rows nor 3 columns
+    with pytest.raises(ValueError, match=r"input is 128x128 \(w x h\): rows can be \[1, 2, 4, "
+                                         r"8\], columns \[1, 2, 4, 8\]"):
+        check_settings(lsp(jigsaw_grid=(3, 3)))
+    # 3 columns divide the generated people's 96-pixel width, not LSP's 128
+    check_settings(QuickstartSettings(jigsaw_grid=(2, 3)))
+    with pytest.raises(ValueError, match=r'columns \[1, 2, 4, 8\]'):
+        check_settings(lsp(jigsaw_grid=(2, 3)))
+    # the generated people's limits do not apply to a real data set
+    check_settings(lsp(num_labelled=5000, num_train=10, data_level='any'))
+
+
+def test_lsp_quickstart_refuses_before_any_work(tmp_path, lsp_extended_dir):
+    settings = QuickstartSettings.for_dataset(dataset='lsp-extended',
+                                              data_root=str(lsp_extended_dir))
+    quickstart = Quickstart(tmp_path / 'ok', settings)  # the published folder passes
+    assert quickstart.source.name == 'lsp-extended' and not (tmp_path / 'ok').exists()
+    with pytest.raises(ValueError, match='num_labelled is 9000'):
+        Quickstart(tmp_path / 'q', QuickstartSettings.for_dataset(
+            dataset='lsp-extended', data_root=str(lsp_extended_dir), num_labelled=9000))
+    with pytest.raises(ValueError, match=r'joints\.mat not found'):
+        Quickstart(tmp_path / 'q', QuickstartSettings.for_dataset(
+            dataset='lsp-extended', data_root=str(tmp_path)))
+    with pytest.raises(ValueError, match='needs --data-root'):
+        Quickstart(tmp_path / 'q', QuickstartSettings(dataset='lsp-extended'))
+    assert not (tmp_path / 'q').exists()

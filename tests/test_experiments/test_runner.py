@@ -230,3 +230,119 @@ def test_a_command_ends_when_its_runner_is_killed(tmp_path):
                     os.kill(int(path.read_text()), signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+
+
+# ------------------------------------------------------------------ test checkpoint, data
+def test_test_checkpoint_enters_the_signature_only_when_not_last():
+    last = Arm('a', PRETRAIN, ['randomness.seed=1'])
+    best = Arm('a', PRETRAIN, ['randomness.seed=1'], test_checkpoint='best')
+    # a 'last' arm's signature is what results.json held before test_checkpoint existed,
+    # so the finished arms of an older work dir are still reused
+    assert set(last.signature()) == {'config', 'options', 'test_options'}
+    assert best.signature() == dict(last.signature(), test_checkpoint='best')
+    old = dict(config=str(PRETRAIN), options=['randomness.seed=1'], test_options=[])
+    assert same_arm(old, last) and not same_arm(old, best)
+    assert same_arm(best.signature(), best) and not same_arm(best.signature(), last)
+    with pytest.raises(ValueError, match="arm 'a': test_checkpoint must be 'last' or 'best', "
+                                         "got 'first'"):
+        Arm('a', PRETRAIN, test_checkpoint='first')
+
+
+def test_best_checkpoint_is_the_newest_best_file(tmp_path):
+    from hsjp_mmpose.experiments.runner import best_checkpoint
+    assert best_checkpoint(tmp_path) is None
+    assert best_checkpoint(tmp_path / 'missing') is None
+    (tmp_path / 'epoch_9.pth').write_bytes(b'x')  # not a best checkpoint
+    assert best_checkpoint(tmp_path) is None
+    # by time, not by name: epoch 3's file is older than epoch 12's
+    for name, mtime in (('best_tPCK_epoch_3.pth', 1000), ('best_tPCK_epoch_12.pth', 3000),
+                        ('best_coco_AP_epoch_5.pth', 2000)):
+        (tmp_path / name).write_bytes(b'x')
+        os.utime(tmp_path / name, (mtime, mtime))
+    assert best_checkpoint(tmp_path) == str(tmp_path / 'best_tPCK_epoch_12.pth')
+
+
+class _BestRunner(_FakeRunner):
+    """Also keeps a save_best checkpoint, as a config with save_best does."""
+
+    def __init__(self, *args, best=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.best = best
+
+    def run_command(self, step, args):
+        output = super().run_command(step, args)
+        if step.startswith('train_') and self.best:
+            run_dir = Path(args[args.index('--work-dir') + 1])
+            (run_dir / 'best_coco_AP_epoch_1.pth').write_bytes(b'x')
+        return output
+
+
+def _tested_checkpoint(commands):
+    test = commands[-1]
+    return test[test.index('--checkpoint') + 1]
+
+
+def test_an_arm_tests_its_best_checkpoint(tmp_path):
+    runner = _BestRunner(tmp_path / 'a', log=lambda m: None)
+    run = runner.run(Arm('best', PRETRAIN, test_checkpoint='best'))
+    best = str(tmp_path / 'a' / 'runs' / 'best' / 'best_coco_AP_epoch_1.pth')
+    assert _tested_checkpoint(runner.commands) == best and run['best_checkpoint'] == best
+    assert run['checkpoint'].endswith('epoch_1.pth')  # the last one, for resuming
+    # 'last' tests the last checkpoint even where a best one is kept
+    runner = _BestRunner(tmp_path / 'b', log=lambda m: None)
+    run = runner.run(Arm('last', PRETRAIN))
+    assert _tested_checkpoint(runner.commands).endswith('/last/epoch_1.pth')
+    assert 'best_checkpoint' not in run
+    # no save_best checkpoint: the last one
+    runner = _BestRunner(tmp_path / 'c', log=lambda m: None, best=False)
+    run = runner.run(Arm('best', PRETRAIN, test_checkpoint='best'))
+    assert _tested_checkpoint(runner.commands).endswith('/best/epoch_1.pth')
+    assert run['best_checkpoint'] == run['checkpoint']
+
+
+def test_parse_test_metrics_reads_torso_pck():
+    val_line = ('12/05 09:00:00 - mmengine - INFO - Epoch(val) [5][32/32]    tPCK: 0.100000  '
+                'data_time: 0.01')
+    earlier = ('12/05 10:00:00 - mmengine - INFO - Epoch(test) [32/32]    tPCK: 0.200000  '
+               'data_time: 0.01')
+    line = ('12/05 10:05:00 - mmengine - INFO - Epoch(test) [32/32]    coco/AP: 0.301000  '
+            'coco/AP .5: 0.700000  PCK: 0.812500  tPCK: 0.641000  tPCK/right_ankle: 0.412000  '
+            'tPCK/head_top: 0.9  tPCK/people: 1000  data_time: 0.010000  time: 0.200000')
+    metrics = parse_test_metrics('\n'.join([val_line, earlier, line, 'done']))
+    assert metrics == pytest.approx({'coco/AP': 0.301, 'coco/AP .5': 0.7, 'PCK': 0.8125,
+                                     'tPCK': 0.641, 'tPCK/right_ankle': 0.412,
+                                     'tPCK/head_top': 0.9, 'tPCK/people': 1000.})
+    # the COCO line without torso PCK reads as before
+    assert 'tPCK' not in parse_test_metrics(TEST_LINE)
+
+
+def test_check_labelled_people_of_a_data_sources_split(tiny_coco_source):
+    """The split's own annotation file counts (not the config's), and the error names the
+    file, what it holds and the source's hint."""
+    from hsjp_mmpose.experiments.data_sources import DataFiles
+    from hsjp_mmpose.experiments.runner import check_labelled_people
+    config = PRETRAIN.parents[1] / 'finetune/td-hm_res18-half_scratch_1xb32-30e_synthetic-128x96.py'
+
+    def labelled(split):
+        annotations = json.loads((tiny_coco_source / f'annotations/person_keypoints_{split}'
+                                                     '.json').read_text())['annotations']
+        return sum(a['num_keypoints'] > 0 for a in annotations)
+
+    train = DataFiles(tiny_coco_source, 'annotations/person_keypoints_train.json',
+                      'images/train/')
+    val = DataFiles(tiny_coco_source, 'annotations/person_keypoints_val.json', 'images/val/')
+    assert labelled('train') != labelled('val')
+    assert check_labelled_people(1, config, train) == labelled('train')
+    assert check_labelled_people(1, config, val) == labelled('val')
+    too_many = labelled('train') + 1
+    where = tiny_coco_source / 'annotations/person_keypoints_train.json'
+    with pytest.raises(ValueError) as error:
+        check_labelled_people(too_many, config, train, hint='label more people')
+    assert str(error.value) == (f'num_labelled is {too_many}, but the training split in '
+                                f'{where} holds only {labelled("train")} labelled people; '
+                                'label more people')
+    # a folder (the config's own files) and the default hint
+    with pytest.raises(ValueError, match=rf'in {tiny_coco_source} holds only '
+                                         rf'{labelled("train")} labelled people; lower '
+                                         r'num_labelled or generate more images'):
+        check_labelled_people(too_many, config, tiny_coco_source)

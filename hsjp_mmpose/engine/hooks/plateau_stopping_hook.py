@@ -14,6 +14,19 @@ from ..convergence import load_convergence
 from ..plateau import PlateauRule, plateau
 
 
+def _as_float(value) -> float:
+    """A metric as a float, as ConvergenceRecorderHook records it (NumPy and 0-d torch
+    scalars by their value); anything else is NaN (non-finite: the rule stops)."""
+    if hasattr(value, 'item'):
+        try:
+            value = value.item()
+        except (ValueError, RuntimeError):
+            return math.nan
+    if isinstance(value, bool) or not isinstance(value, Number):
+        return math.nan
+    return float(value)
+
+
 @HOOKS.register_module()
 class PlateauStoppingHook(Hook):
     """Stop training once :func:`hsjp_mmpose.engine.plateau.plateau` says the run has
@@ -67,9 +80,8 @@ class PlateauStoppingHook(Hook):
             raise KeyError(f'PlateauStoppingHook: the validation metrics have no '
                            f'{self.monitor!r} (they are {sorted(metrics or {})}); set '
                            'monitor to one of them')
-        value = metrics[self.monitor]
         self.iters.append(int(runner.iter))
-        self.values.append(float(value) if isinstance(value, Number) else math.nan)
+        self.values.append(_as_float(metrics[self.monitor]))
         result = plateau(self.iters, self.values, self.rule)
         if result['stopped'] and result['num_vals'] == len(self.values):
             runner.train_loop.stop_training = True
