@@ -1,5 +1,6 @@
-# Location-free pose estimation, HRNet-W32, COCO 256x192, 0% location labels (weakly
-# supervised: presence labels only).
+# Location-free pose estimation, HRNet-W32, COCO 256x192, no heatmap labels: presence labels
+# and coarse box labels simulated from the truth (region presence, inherited from the 25%
+# config: location labels, however coarse, not image-level ones).
 _base_ = ['./locfree_hrnet-w32_8xb64-210e_coco-loc25-256x192.py']
 
 location_fraction = 0.0

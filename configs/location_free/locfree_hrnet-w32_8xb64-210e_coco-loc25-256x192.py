@@ -1,5 +1,6 @@
 # Location-free pose estimation (Xu et al., CVPR 2022): HRNet-W32, COCO 256x192,
-# location labels (heatmap loss) for 25% of the person instances, presence labels for all.
+# location labels (heatmap loss) for 25% of the person instances, presence labels for all,
+# coarse box labels simulated from the truth (region presence) for the other 75%.
 # Everything else (schedule, data, augmentation, evaluation) is MMPose's HRNet-W32 recipe;
 # the head's training settings, the label steps and the sampler are those of the small
 # configs (configs/_base_/location_free.py).

@@ -1,4 +1,7 @@
-# Weakly supervised: presence labels only, no location labels at all.
+# No heatmap labels, but coarse box labels simulated from the truth: presence labels plus,
+# for each person, 8 random boxes and whether each keypoint lies in each (region presence,
+# location labels however coarse). The image-level arm (presence labels only) is
+# locfree_res18-half_1xb32-12e_synthetic-loc0-imagelevel-128x96.py.
 _base_ = ['./locfree_res18-half_1xb32-12e_synthetic-loc25-128x96.py']
 
 location_fraction = 0.0

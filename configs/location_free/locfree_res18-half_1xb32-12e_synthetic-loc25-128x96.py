@@ -1,6 +1,8 @@
 # Location-free pose estimation (Xu et al., CVPR 2022) on generated people, small enough
 # for a CPU: ResNet-18 at half width, all four stages fused into 32x24 CAMs.
-# 25% of the instances keep location labels (heatmap loss); all have presence labels.
+# 25% of the instances keep location labels (heatmap loss); all have presence labels, and
+# the other 75% coarse box labels simulated from the truth (region presence, below). The
+# image-level 25% arm is locfree_res18-half_1xb32-12e_synthetic-loc25-imagelevel-128x96.py.
 # Data: `python tools/make_synthetic_coco.py --out data/synthetic_people --num-train 1000
 # --num-val 200` (or override the dataloaders' data_root). Data, pipeline and evaluation
 # are those of the other small configs (configs/_base_/td-hm_res18-half_...).

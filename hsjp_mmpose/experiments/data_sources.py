@@ -22,7 +22,7 @@ adds those settings to a command line.
 import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 from hsjp_mmpose.config_paths import config_path
 
@@ -172,8 +172,12 @@ GENERATED_CONFIGS = {
     'pose3d-scratch': 'pose3d/td-3d_res18-half_scratch_1xb32-30e_synthetic-128x96.py',
     'pose3d-init': 'pose3d/td-3d_res18-half_hsjp-init_1xb32-30e_synthetic-128x96.py',
     'locfree/HeatmapHead_100': 'location_free/td-hm_res18-half_1xb32-12e_synthetic-128x96.py',
+    'locfree/LocationFreeHead_0_imagelevel':
+        'location_free/locfree_res18-half_1xb32-12e_synthetic-loc0-imagelevel-128x96.py',
     'locfree/LocationFreeHead_0':
         'location_free/locfree_res18-half_1xb32-12e_synthetic-loc0-128x96.py',
+    'locfree/LocationFreeHead_25_imagelevel':
+        'location_free/locfree_res18-half_1xb32-12e_synthetic-loc25-imagelevel-128x96.py',
     'locfree/LocationFreeHead_25':
         'location_free/locfree_res18-half_1xb32-12e_synthetic-loc25-128x96.py',
     'locfree/LocationFreeHead_25_nopresence':
@@ -255,6 +259,22 @@ LSP_CONFIGS = {
         'keypoint_pretrain/td-hm_res18-half_1xb32-12e_synthetic-source-lsp-128x128.py',
     'pose2d-scratch': 'finetune/td-hm_res18-half_scratch_1xb32-60e_lsp-128x128.py',
     'pose2d-init': 'finetune/td-hm_res18-half_hsjp-init_1xb32-60e_lsp-128x128.py',
+    'locfree/HeatmapHead_100': 'location_free/td-hm_res18-half_1xb32-12e_lsp-128x128.py',
+    'locfree/LocationFreeHead_0_imagelevel':
+        'location_free/locfree_res18-half_1xb32-12e_lsp-loc0-imagelevel-128x128.py',
+    'locfree/LocationFreeHead_0':
+        'location_free/locfree_res18-half_1xb32-12e_lsp-loc0-boxlabels-128x128.py',
+    'locfree/LocationFreeHead_25_imagelevel':
+        'location_free/locfree_res18-half_1xb32-12e_lsp-loc25-imagelevel-128x128.py',
+    'locfree/LocationFreeHead_25':
+        'location_free/locfree_res18-half_1xb32-12e_lsp-loc25-boxlabels-128x128.py',
+    'locfree/LocationFreeHead_25_nopresence':
+        'location_free/locfree_res18-half_1xb32-12e_lsp-loc25-nopresence-128x128.py',
+    'locfree/HeatmapHead_25': 'location_free/td-hm_res18-half_1xb32-12e_lsp-loc25-128x128.py',
+    'locfree/LocationFreeHead_100':
+        'location_free/locfree_res18-half_1xb32-12e_lsp-loc100-128x128.py',
+    'locfree/LocationFreeHead_25_imagelevel_hsjp':
+        'location_free/locfree_res18-half_1xb32-12e_lsp-loc25-imagelevel-hsjp-init-128x128.py',
 }
 
 

@@ -160,3 +160,49 @@ def write_full_lsp_folder(root: Path) -> Path:
     for number in range(2, len(joints) + 1):
         (images / IMAGE_NAMES['lsp'].format(number)).hardlink_to(first)
     return root
+
+
+def write_lspet_photos(root: Path, num_people: int, size: Tuple[int, int] = (96, 120),
+                       seed: int = 0) -> Path:
+    """A published-looking LSP Extended folder of ``num_people`` whole, visible people
+    (the template, randomly placed, scaled and jittered) on textured images (random
+    noise, so that an erased or moved region shows in the pixels) of ``size`` (w, h); use
+    it with a monkeypatched ``lsp.SPLITS`` whose last image is ``num_people``."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    people = []
+    for _ in range(num_people):
+        sx, sy = rng.uniform(0.5, 0.7) * width, rng.uniform(0.55, 0.75) * height
+        x0, y0 = rng.uniform(0.05 * width, width - sx - 0.05 * width), \
+            rng.uniform(0.05 * height, height - sy - 0.05 * height)
+        p = _pose(x0, y0, sx, sy, 1.)
+        p[:, :2] += rng.uniform(-1.5, 1.5, (14, 2))
+        people.append(p)
+    root.mkdir(parents=True, exist_ok=True)
+    write_joints_mat(root / 'joints.mat', np.stack(people), 'lspet')
+    image_dir = root / 'images'
+    image_dir.mkdir()
+    for number in range(1, num_people + 1):
+        image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+        assert cv2.imwrite(str(image_dir / IMAGE_NAMES['lspet'].format(number)), image)
+    return root
+
+
+def photo_splits(train: int, val: int = 2, test: int = 2) -> dict:
+    """``lsp.SPLITS`` for :func:`write_lspet_photos`: the first ``train`` people train,
+    then ``val`` and ``test`` people."""
+    return dict(TINY_SPLITS, lspet=dict(train=(1, train), val=(train + 1, train + val),
+                                        test=(train + val + 1, train + val + test)))
+
+
+def converted_lspet_photos(root: Path, splits: dict) -> Path:
+    """:func:`write_lspet_photos` in ``root/published`` (as many people as ``splits``
+    needs), converted with ``lsp.SPLITS`` = ``splits`` into ``root/converted``."""
+    import pytest
+
+    from hsjp_mmpose.datasets.converters import lsp
+    published = write_lspet_photos(root / 'published', splits['lspet']['test'][1])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lsp, 'SPLITS', splits)
+        lsp.convert_lsp(published, root / 'converted')
+    return root / 'converted'

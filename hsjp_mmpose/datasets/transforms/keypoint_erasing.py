@@ -9,8 +9,8 @@ from mmpose.registry import TRANSFORMS
 
 @TRANSFORMS.register_module()
 class RandomKeypointErasing(BaseTransform):
-    """Erase rectangles of the model input centred near random keypoints, and mark the
-    keypoints they cover as not visible.
+    """Erase rectangles of the model input centred near random keypoints (or anywhere,
+    ``anchor='random'``), and mark the keypoints they cover as not visible.
 
     On whole-person crops nearly every keypoint is present in every sample, so a presence
     classifier learns nothing about location. Erasing a region around a keypoint makes that
@@ -45,6 +45,11 @@ class RandomKeypointErasing(BaseTransform):
             fraction of the region's side. Defaults to 0.25.
         fill (str | int | tuple): ``'noise'`` (uniform random pixels), ``'mean'`` (the
             image's mean colour), or a fixed value. Defaults to ``'noise'``.
+        anchor (str): where regions are centred: ``'keypoint'`` (near a random visible
+            keypoint: the erasing itself depends on where the keypoints are) or
+            ``'random'`` (uniformly over the input, whatever the keypoints: the only
+            use of their places is the presence label of the erased crop, which an
+            annotator looking at it would give). Defaults to ``'keypoint'``.
     """
 
     def __init__(self,
@@ -53,8 +58,11 @@ class RandomKeypointErasing(BaseTransform):
                  size_range: Tuple[float, float] = (0.15, 0.4),
                  aspect_range: Tuple[float, float] = (0.5, 2.0),
                  center_jitter: float = 0.25,
-                 fill: Union[str, int, Sequence[int]] = 'noise') -> None:
+                 fill: Union[str, int, Sequence[int]] = 'noise',
+                 anchor: str = 'keypoint') -> None:
         super().__init__()
+        if anchor not in ('keypoint', 'random'):
+            raise ValueError(f"anchor must be 'keypoint' or 'random', got {anchor!r}")
         if not 0 <= prob <= 1:
             raise ValueError(f'prob must be in [0, 1], got {prob!r}')
         if isinstance(max_regions, bool) or not isinstance(max_regions, int) or max_regions < 1:
@@ -74,6 +82,7 @@ class RandomKeypointErasing(BaseTransform):
         self.aspect_range = tuple(aspect_range)
         self.center_jitter = center_jitter
         self.fill = fill
+        self.anchor = anchor
 
     def _fill(self, img: np.ndarray, shape: Tuple[int, ...]) -> np.ndarray:
         if self.fill == 'noise':
@@ -119,17 +128,21 @@ class RandomKeypointErasing(BaseTransform):
         leave ``results`` as they are."""
         h, w = img.shape[:2]
         candidates = [tuple(c) for c in np.argwhere(usable)]  # (instance, keypoint) pairs
-        if not candidates:
+        if not candidates and self.anchor == 'keypoint':
             return None
         img = img.copy()
         boxes = []
         for _ in range(np.random.randint(1, self.max_regions + 1)):
-            n, k = candidates[np.random.randint(len(candidates))]
+            if self.anchor == 'keypoint':  # drawn first: the random stream of earlier runs
+                n, k = candidates[np.random.randint(len(candidates))]
             side = np.random.uniform(*self.size_range) * min(h, w)
             aspect = np.exp(np.random.uniform(*np.log(self.aspect_range)))
             bw, bh = side * np.sqrt(aspect), side / np.sqrt(aspect)
-            cx, cy = kpts[n, k] + np.random.uniform(-1, 1, 2) * self.center_jitter * \
-                np.array([bw, bh])
+            if self.anchor == 'random':
+                cx, cy = np.random.uniform(0, w), np.random.uniform(0, h)
+            else:
+                cx, cy = kpts[n, k] + np.random.uniform(-1, 1, 2) * self.center_jitter * \
+                    np.array([bw, bh])
             x1, y1 = int(round(max(cx - bw / 2, 0))), int(round(max(cy - bh / 2, 0)))
             x2, y2 = int(round(min(cx + bw / 2, w))), int(round(min(cy + bh / 2, h)))
             if x2 <= x1 or y2 <= y1:
@@ -144,7 +157,8 @@ class RandomKeypointErasing(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, max_regions={self.max_regions}, '
                 f'size_range={self.size_range}, aspect_range={self.aspect_range}, '
-                f'center_jitter={self.center_jitter}, fill={self.fill!r})')
+                f'center_jitter={self.center_jitter}, fill={self.fill!r}, '
+                f'anchor={self.anchor!r})')
 
 
 @TRANSFORMS.register_module()
