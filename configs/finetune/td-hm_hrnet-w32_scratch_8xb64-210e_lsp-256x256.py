@@ -44,12 +44,13 @@ val_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root,
                  ann_file='annotations/lspet_val.json', bbox_file=None,
                  data_prefix=dict(img='images/'), pipeline=val_pipeline))
-# the test split is touched only for reported numbers
+# the test split is touched only for reported numbers (ground-truth boxes: bbox_file=None,
+# or the base's COCO detection file is inherited)
 test_dataloader = dict(
     batch_size=32, num_workers=2, persistent_workers=True, drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(type=dataset_type, data_root=data_root, data_mode='topdown',
-                 ann_file='annotations/lspet_test.json', data_prefix=dict(img='images/'),
-                 test_mode=True, pipeline=val_pipeline))
+                 ann_file='annotations/lspet_test.json', bbox_file=None,
+                 data_prefix=dict(img='images/'), test_mode=True, pipeline=val_pipeline))
 val_evaluator = [dict(type='TorsoPCKAccuracy', thr=0.2), dict(type='CocoMetric')]
 test_evaluator = val_evaluator
