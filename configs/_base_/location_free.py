@@ -13,15 +13,14 @@ location_free_head = dict(
     cam_pooling=dict(type='CAMPooling', mode='topk', topk_ratio=0.02),
     presence_cfg=dict(
         # BCE on logits (use_sigmoid=False). Weighted low against the heatmap loss: its
-        # gradient is concentrated on the top-k CAM locations; at 0.1 it still blurred the
-        # peaks of the 25% arm (16.7 AP against 31.9 at 0.01, generated people; the
-        # weak-only config, where it is the only loss, sets 0.1 again).
+        # gradient concentrates on the top-k CAM locations and blurs the peaks (the weak-only
+        # configs, without a heatmap loss, set 0.1; configs/location_free/README.md).
         loss=dict(type='BCELoss', loss_weight=0.01),
         # the same BCE on the context encoder's part maps, at half the weight
         part_loss=dict(type='BCELoss', loss_weight=0.005),
         # presence losses on the samples without location labels only: on located ones
         # the BCE on top-k pooled CAMs pulls against the heatmap loss and blurs the peaks
-        # (100% labels, generated people: 21.1 AP with it, 34.3 without)
+        # (configs/location_free/README.md)
         on_located=False),
     loss_heatmap=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=10.),
     score_mode='product')
@@ -34,7 +33,6 @@ location_label_steps = [
 ]
 # Three quarters of every batch are drawn from the instances with location labels (they
 # repeat within an epoch), the rest from the weak-only ones: with a plain shuffle only a
-# quarter of each batch would take the heatmap loss (generated people, 25% labels: 5.4 AP
-# with a plain shuffle, 24.8 at a share of 0.5, 31.9 at 0.75; configs/location_free/README.md).
+# quarter of each batch would take the heatmap loss (configs/location_free/README.md).
 location_label_sampler = dict(
     type='LocationLabelBalancedSampler', labelled_share=0.75, shuffle=True)

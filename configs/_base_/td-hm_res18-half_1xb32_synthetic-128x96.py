@@ -67,8 +67,8 @@ val_pipeline = [
     dict(type='PackPoseInputs'),
 ]
 # Data loading in the training process (num_workers=0) and PyTorch on every core: on 2 CPU
-# cores this ran 0.19 s per iteration against 0.31 s with one worker beside one torch thread
-# (a worker and two threads oversubscribe the cores). With a GPU, use workers instead.
+# cores a worker process only takes cores from the training step (timings:
+# configs/hsjp/README.md). With a GPU, use workers instead.
 train_dataloader = dict(
     batch_size=32,
     num_workers=0,

@@ -2,9 +2,9 @@
 # 128x96 person crop is cut into 2x2 cells of 64x48 pixels, every patch is a 60x44 crop at
 # a random offset (patch_jitter=4, grey margins), the patches are shuffled, and the
 # network regresses 4 heatmaps, one per patch, peaking where the patch now sits.
-# On a few minutes of CPU, a 2x2 puzzle leaves its chance level (25%) within the first
-# epoch, while a 4x3 one (12 heatmaps on 8x8-pixel cells) stayed at chance for 3 epochs;
-# use a finer grid (e.g. the quickstart's --grid 4 3) with longer schedules.
+# 2x2 because a finer grid (4x3: 12 heatmaps on 8x8-pixel cells) learns its puzzle too
+# slowly for runs of a few CPU minutes (README.md); use one (e.g. the quickstart's
+# --grid 4 3) with longer schedules.
 _base_ = ['../_base_/td-hm_res18-half_1xb32_synthetic-128x96.py',
           '../_base_/hsjp_pretraining.py']
 

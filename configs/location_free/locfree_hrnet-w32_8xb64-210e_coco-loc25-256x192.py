@@ -15,10 +15,9 @@ codec = _base_.codec  # MSRAHeatmap, 64x48 heatmaps at HRNet's stride-4 branch
 # keypoint, whether it lies in each box: 8 yes/no answers per keypoint per person on top of
 # the image-level presence label. RegionPresenceLoss reads each CAM as a location
 # distribution and fits the share of it inside every box to those answers, on the samples
-# without location labels (presence_cfg.on_located=False). Weighted 0.1 beside the located
-# samples' heatmap loss: at 1 it dominated the loss and kept the CAMs from fitting the heatmaps
-# (small configs' 25% arm 15.1 AP; the weak-only config, where it is the only location
-# signal, sets 1).
+# without location labels (presence_cfg.on_located=False). Weighted 0.1 so that it does not
+# outweigh the located samples' heatmap loss and keep the CAMs from fitting the heatmaps
+# (the weak-only config, where it is the only location signal, sets 1).
 region_presence_step = dict(type='GenerateRegionPresenceLabels', num_regions=8,
                             size_range=(0.2, 0.8))
 region_loss = dict(type='RegionPresenceLoss', temperature=10., loss_weight=0.1)

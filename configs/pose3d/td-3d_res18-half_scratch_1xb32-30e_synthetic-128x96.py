@@ -44,8 +44,7 @@ train_pipeline = [
     # right swapped and X negated; X and Y rotated with the crop).
     dict(type='RandomFlip', direction='horizontal'),
     # no crop-scale jitter: the person fills the crop as at test, so the pixel size of a
-    # limb keeps one meaning in mm (60 epochs, 200 people, 2D-keypoint init: MPJPE 167.5
-    # with (0.75, 1.25), 165.1 without; configs/pose3d/README.md)
+    # limb keeps one meaning in mm (configs/pose3d/README.md)
     dict(type='RandomBBoxTransform', scale_factor=(1.0, 1.0), rotate_factor=30),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GetRootRelativeKeypoints3D', root_index=root_index),

@@ -9,7 +9,7 @@ root-relative joints in mm, so they sit in the same table as a model's::
     from hsjp_mmpose.evaluation.mean_pose import mean_pose_baseline_of_config
     mean_pose_baseline_of_config('configs/pose3d/td-3d_res18-half_scratch_...py',
                                  ['train_dataloader.dataset.indices=200', ...])
-    # {'MPJPE': 206.1, 'P-MPJPE': 130.2, 'num_train': 200, 'num_val': 300, ...}
+    # {'MPJPE': ..., 'P-MPJPE': ..., 'num_train': 200, 'num_val': 300, ...}
 """
 import argparse
 from pathlib import Path

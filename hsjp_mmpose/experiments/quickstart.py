@@ -58,8 +58,8 @@ class QuickstartSettings:
     num_labelled: int = 400  # labelled people for fine-tuning (the first ones)
     max_people: int = 1  # people per generated image
     data_level: str = 'easy'  # difficulty of the generated people (synthetic/levels.py)
-    pretrain_epochs: int = 12  # 94 iterations of batch 32 each: 250-330 s
-    finetune_epochs: int = 36  # 13 iterations each on 400 people: 110-135 s per arm
+    pretrain_epochs: int = 12  # 94 iterations of batch 32 each
+    finetune_epochs: int = 36  # 13 iterations each on 400 people
     val_interval: int = 6  # fine-tuning epochs between validations (the curve)
     pretrain_val_interval: int = 4  # pretraining epochs between jigsaw validations
     jigsaw_grid: tuple = (2, 2)
