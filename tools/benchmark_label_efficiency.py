@@ -89,6 +89,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'of --long-scratch-reference (default 1; lsp-extended: 2)')
     parser.add_argument('--long-scratch-reference', default=None, metavar='SOURCE',
                         help='default: the most expensive source (lsp-extended: hsjp)')
+    parser.add_argument('--long-scratch-budgets', nargs='+', type=int, default=None,
+                        metavar='N', help='budgets with a long scratch arm (default every '
+                        'budget; lsp-extended: 50 200)')
+    parser.add_argument('--val-people', type=int, default=None,
+                        help='validate on the first N people of the val split (default all)')
     parser.add_argument('--no-equal-compute', dest='equal_compute', action='store_false',
                         default=None, help='skip the long (equal-total-compute) scratch arms')
     args = parser.parse_args(argv)

@@ -83,6 +83,8 @@ class LabelEfficiencySettings:
     equal_compute: bool = True  # the long scratch arm
     long_scratch_factor: float = 1.  # its compute: this times ...
     long_scratch_reference: Optional[str] = None  # ... this source's (None: the richest)
+    long_scratch_budgets: Optional[Sequence[int]] = None  # where it runs (None: every budget)
+    val_people: Optional[int] = None  # validate on the first N val people (None: all)
     #: budgets at which the sources other than scratch and hsjp run (None: every budget)
     source_budgets: Optional[Sequence[int]] = None
     test_split: bool = False  # score each arm's best checkpoint on the test split
@@ -97,9 +99,9 @@ class LabelEfficiencySettings:
     DATASET_DEFAULTS = {'lsp-extended': dict(
         sources=('scratch', 'hsjp', 'jigsaw-cls', 'hsjp-generated', 'keypoints-2d-generated'),
         tasks=('pose2d', ), budgets=(50, 200, 1000, 8000), source_budgets=(50, 200),
-        pretrain_epochs=6, val_every=100, patience=4, window=3, max_iters=3000,
-        long_scratch_factor=2., long_scratch_reference='hsjp', test_split=True,
-        labels_saved_against='best')}
+        pretrain_epochs=4, val_every=150, patience=4, window=3, max_iters=2400,
+        long_scratch_factor=2., long_scratch_reference='hsjp', long_scratch_budgets=(50, 200),
+        test_split=True, labels_saved_against='best')}
 
     @classmethod
     def for_dataset(cls, quick: bool = False, **values) -> 'LabelEfficiencySettings':
@@ -119,7 +121,7 @@ QUICK = dict(budgets=(50, 200), budgets_3d=(200,), num_train=400, num_val=60,
              quick=True)
 QUICK_BY_DATASET = {'generated': QUICK, 'lsp-extended': dict(
     budgets=(50, 200), source_budgets=(50, ), num_source=200, pretrain_epochs=1,
-    val_every=25, patience=2, window=1, max_iters=100, quick=True)}
+    val_every=25, patience=2, window=1, max_iters=100, val_people=200, quick=True)}
 
 
 def benchmark_sources(s: LabelEfficiencySettings, source=None) -> List[Source]:
@@ -174,9 +176,14 @@ def check_settings(s: LabelEfficiencySettings, source=None) -> None:
         raise ValueError('budgets is empty but the pose2d task is asked for')
     if 'pose3d' in s.tasks and not s.budgets_3d:
         raise ValueError('budgets_3d is empty but the pose3d task is asked for')
-    if s.source_budgets is not None and not set(s.source_budgets) <= set(s.budgets):
-        raise ValueError(f'source_budgets {list(s.source_budgets)} must be among the budgets '
-                         f'{list(s.budgets)}')
+    for name in ('source_budgets', 'long_scratch_budgets'):
+        values = getattr(s, name)
+        if values is not None and not set(values) <= set(s.budgets) | set(s.budgets_3d):
+            raise ValueError(f'{name} {list(values)} must be among the budgets '
+                             f'{list(s.budgets)} (3D: {list(s.budgets_3d)})')
+    if s.val_people is not None and (isinstance(s.val_people, bool)
+                                     or not isinstance(s.val_people, int) or s.val_people < 1):
+        raise ValueError(f'val_people must be an integer >= 1 or None, got {s.val_people!r}')
     names = [x.name for x in benchmark_sources(s, source)]  # raises on a bad recipe
     if len(set(names)) != len(names):
         raise ValueError(f'hsjp_recipes name the same puzzle twice: {list(s.hsjp_recipes)}')
@@ -234,6 +241,8 @@ class LabelEfficiencyBenchmark(Benchmark):
         options = data.options(config) + plateau_options(
             config, num_labelled, rule, task.metric.key, s.val_every, max_iters) + [
             f'randomness.seed={s.seed}']
+        if s.val_people:
+            options.append(f'val_dataloader.dataset.indices={s.val_people}')
         if pretrain:
             options += init_options(Path(pretrain['work_dir']), source.transfer, config)
         run = self.runner.run(Arm(name, config, options, test=s.test_split,
@@ -284,7 +293,8 @@ class LabelEfficiencyBenchmark(Benchmark):
                     result['total_s'] = round(result['pretrain_s'] + result['finetune_s'], 1)
                     row[source.name] = result
                     self.save(arms=arms)
-                if s.equal_compute and len(row) > 1:
+                if s.equal_compute and len(row) > 1 and (
+                        s.long_scratch_budgets is None or n in s.long_scratch_budgets):
                     row['scratch_equal_compute'] = self._long_scratch(task, n, row, data)
                     self.save(arms=arms)
         self.results = self.totals(settings=self.settings_dict(), arms=arms,
