@@ -5,8 +5,8 @@
 # PCK@0.2 of the torso (TorsoPCKAccuracy, the set's standard), AP with LSP's sigmas beside it.
 _base_ = ['mmpose::_base_/default_runtime.py', './plugin_runtime.py']
 
-# runtime
-max_epochs = 60
+# runtime: 50 epochs of the 8,000 training people fit an hour on 2 CPU cores
+max_epochs = 50
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
@@ -22,7 +22,10 @@ custom_hooks = _base_.train_hooks + [dict(type='ConvergenceRecorderHook')]
 
 # codec settings
 input_size = (128, 128)
-codec = dict(type='MSRAHeatmap', input_size=input_size, heatmap_size=(32, 32), sigma=2)
+# DARK (unbiased encoding and decoding): sub-pixel places matter on 32x32 heatmaps, where
+# 0.2 of a torso is about 1.5 heatmap pixels (kernel chosen on the val split)
+codec = dict(type='MSRAHeatmap', input_size=input_size, heatmap_size=(32, 32), sigma=2,
+             unbiased=True, blur_kernel_size=5)
 
 # model settings
 model = dict(

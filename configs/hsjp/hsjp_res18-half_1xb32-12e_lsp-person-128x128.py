@@ -2,7 +2,7 @@
 # labels unused): each 128x128 person crop is cut into 2x2 cells of 64x64 pixels, every
 # patch is a 60x60 crop at a random offset (patch_jitter=4, grey margins), the patches are
 # shuffled, and the network regresses 4 heatmaps, one per patch, peaking where the patch
-# now sits. Fine-tune with configs/finetune/td-hm_res18-half_hsjp-init_1xb32-60e_lsp-128x128.py.
+# now sits. Fine-tune with configs/finetune/td-hm_res18-half_hsjp-init_1xb32-50e_lsp-128x128.py.
 _base_ = ['../_base_/td-hm_res18-half_1xb32_lsp-128x128.py',
           '../_base_/hsjp_pretraining.py']
 

@@ -4,7 +4,7 @@
 # inherited; only the target differs: one class per puzzle (which permutation shuffled it)
 # instead of one heatmap per patch. The classifier does not transfer: transfer.pth holds
 # the backbone alone; fine-tune with
-# configs/finetune/td-hm_res18-half_hsjp-init_1xb32-60e_lsp-128x128.py and
+# configs/finetune/td-hm_res18-half_hsjp-init_1xb32-50e_lsp-128x128.py and
 #   --cfg-options model.backbone.init_cfg.checkpoint=<work_dir>/transfer.pth \
 #                 model.head.init_cfg=None
 _base_ = ['../hsjp/hsjp_res18-half_1xb32-12e_lsp-person-128x128.py']

@@ -5,7 +5,7 @@
 # have no COCO counterpart and stay unlabelled). The mapping is read off the two metainfo
 # files by joint name (hsjp_mmpose.datasets.layouts.keypoint_mapping('coco', 'lsp'); a test
 # checks it). Transfers like an HSJP run (transfer.pth: all but the head's final layer) into
-# configs/finetune/td-hm_res18-half_hsjp-init_1xb32-60e_lsp-128x128.py.
+# configs/finetune/td-hm_res18-half_hsjp-init_1xb32-50e_lsp-128x128.py.
 _base_ = ['../_base_/td-hm_res18-half_1xb32_lsp-128x128.py']
 
 data_root = 'data/synthetic_source/'

@@ -257,8 +257,8 @@ LSP_CONFIGS = {
     'jigsaw-cls': 'jigsaw_cls/jigsaw-cls_res18-half_1xb32-12e_lsp-person-128x128.py',
     'keypoints-2d':
         'keypoint_pretrain/td-hm_res18-half_1xb32-12e_synthetic-source-lsp-128x128.py',
-    'pose2d-scratch': 'finetune/td-hm_res18-half_scratch_1xb32-60e_lsp-128x128.py',
-    'pose2d-init': 'finetune/td-hm_res18-half_hsjp-init_1xb32-60e_lsp-128x128.py',
+    'pose2d-scratch': 'finetune/td-hm_res18-half_scratch_1xb32-50e_lsp-128x128.py',
+    'pose2d-init': 'finetune/td-hm_res18-half_hsjp-init_1xb32-50e_lsp-128x128.py',
     'locfree/HeatmapHead_100': 'location_free/td-hm_res18-half_1xb32-12e_lsp-128x128.py',
     'locfree/LocationFreeHead_0_imagelevel':
         'location_free/locfree_res18-half_1xb32-12e_lsp-loc0-imagelevel-128x128.py',

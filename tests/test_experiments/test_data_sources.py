@@ -169,7 +169,7 @@ def test_dataset_options_compares_with_the_configs_own_values(tmp_path):
 
 def test_config_roles():
     assert LspExtended().config('pose2d-init').name == \
-        'td-hm_res18-half_hsjp-init_1xb32-60e_lsp-128x128.py'
+        'td-hm_res18-half_hsjp-init_1xb32-50e_lsp-128x128.py'
     assert LspExtended().has('hsjp') and not LspExtended().has('pose3d-scratch')
     with pytest.raises(KeyError, match=r"no config for 'pose3d-scratch'.*'hsjp'"):
         LspExtended().config('pose3d-scratch')

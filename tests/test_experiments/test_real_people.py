@@ -19,7 +19,7 @@ from tests.conftest import REAL_DATA_ROOT
 
 REPO = Path(__file__).resolve().parents[2]
 COCO_CONFIG = REPO / 'configs/finetune/td-hm_res18-half_scratch_1xb32-30e_synthetic-128x96.py'
-LSP_CONFIG = REPO / 'configs/finetune/td-hm_res18-half_scratch_1xb32-60e_lsp-128x128.py'
+LSP_CONFIG = REPO / 'configs/finetune/td-hm_res18-half_scratch_1xb32-50e_lsp-128x128.py'
 PACK = dict(type='PackPoseInputs')
 
 

@@ -18,7 +18,7 @@ CONFIGS = {
     'location_free':
         REPO_ROOT / 'configs/location_free/locfree_res18-half_1xb32-12e_synthetic-loc25-128x96.py',
     'lsp_heatmap':
-        REPO_ROOT / 'configs/finetune/td-hm_res18-half_scratch_1xb32-60e_lsp-128x128.py',
+        REPO_ROOT / 'configs/finetune/td-hm_res18-half_scratch_1xb32-50e_lsp-128x128.py',
 }
 PHOTO = REPO_ROOT.parent / 'shared' / 'data' / 'lsp-extended' / 'images' / 'im00001.jpg'
 
