@@ -94,6 +94,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'budget; lsp-extended: 50 200)')
     parser.add_argument('--val-people', type=int, default=None,
                         help='validate on the first N people of the val split (default all)')
+    parser.add_argument('--test-people', type=int, default=None,
+                        help='test on the first N people of the test split (default all)')
+    parser.add_argument('--pretrain-people', type=int, default=None,
+                        help='pretrain on the first N crops of each source\'s data (default all)')
     parser.add_argument('--no-equal-compute', dest='equal_compute', action='store_false',
                         default=None, help='skip the long (equal-total-compute) scratch arms')
     args = parser.parse_args(argv)

@@ -18,11 +18,12 @@ model = dict(
     backbone=dict(init_cfg=scratch_init),
     head=dict(out_channels=14, decoder=codec))
 
+# crops as tight as the boxes (the joints' extent plus 10% a side), as the small LSP configs
 dataset_type = 'LspDataset'
 data_root = 'data/lsp_extended/'
 train_pipeline = [
     dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
+    dict(type='GetBBoxCenterScale', padding=1.0),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomHalfBody'),
     dict(type='RandomBBoxTransform', rotate_factor=60),
@@ -32,7 +33,7 @@ train_pipeline = [
 ]
 val_pipeline = [
     dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
+    dict(type='GetBBoxCenterScale', padding=1.0),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='PackPoseInputs')
 ]

@@ -17,7 +17,7 @@ model = dict(head=dict(out_channels=jigsaw_grid[0] * jigsaw_grid[1], decoder=cod
 data_root = 'data/lsp_extended/'
 train_pipeline = [
     dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
+    dict(type='GetBBoxCenterScale', padding=1.0),
     *_base_.hsjp_augmentation,  # flip, scale and shift; no rotation
     dict(type='TopdownAffine', input_size=input_size),
     dict(jigsaw, **_base_.hsjp_train_puzzle),
@@ -26,7 +26,7 @@ train_pipeline = [
 ]
 val_pipeline = [
     dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
+    dict(type='GetBBoxCenterScale', padding=1.0),
     dict(type='TopdownAffine', input_size=input_size),
     dict(jigsaw, **_base_.hsjp_val_puzzle),
     dict(type='PackPoseInputs', meta_keys=_base_.jigsaw_meta_keys),

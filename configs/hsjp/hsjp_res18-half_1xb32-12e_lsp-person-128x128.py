@@ -38,7 +38,7 @@ model = dict(
 dataset_type = 'CocoPersonDataset'  # person boxes, keypoints unused
 train_pipeline = [
     dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
+    dict(type='GetBBoxCenterScale', padding=_base_.bbox_padding),
     *_base_.hsjp_augmentation,  # flip, scale and shift; no rotation
     dict(type='TopdownAffine', input_size=input_size),
     dict(jigsaw, **_base_.hsjp_train_puzzle),
@@ -47,7 +47,7 @@ train_pipeline = [
 ]
 val_pipeline = [
     dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
+    dict(type='GetBBoxCenterScale', padding=_base_.bbox_padding),
     dict(type='TopdownAffine', input_size=input_size),
     dict(jigsaw, **_base_.hsjp_val_puzzle),
     dict(type='PackPoseInputs', meta_keys=_base_.jigsaw_meta_keys),

@@ -27,7 +27,7 @@ model = dict(
 
 train_pipeline = [
     dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
+    dict(type='GetBBoxCenterScale', padding=1.0),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomBBoxTransform', shift_prob=0.5, shift_factor=0.25,
          scale_factor=(0.75, 1.25), rotate_factor=40),

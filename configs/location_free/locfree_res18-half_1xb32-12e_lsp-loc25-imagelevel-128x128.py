@@ -41,7 +41,7 @@ model = dict(
 # image-level labels: present in the crop after the transforms, or not.
 train_pipeline = [
     dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
+    dict(type='GetBBoxCenterScale', padding=_base_.bbox_padding),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomBBoxTransform', shift_prob=0.5, shift_factor=0.25,
          scale_factor=(0.75, 1.25), rotate_factor=40),

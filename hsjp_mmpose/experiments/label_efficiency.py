@@ -85,6 +85,8 @@ class LabelEfficiencySettings:
     long_scratch_reference: Optional[str] = None  # ... this source's (None: the richest)
     long_scratch_budgets: Optional[Sequence[int]] = None  # where it runs (None: every budget)
     val_people: Optional[int] = None  # validate on the first N val people (None: all)
+    test_people: Optional[int] = None  # test on the first N test people (None: all)
+    pretrain_people: Optional[int] = None  # pretrain on the first N crops (None: all)
     #: budgets at which the sources other than scratch and hsjp run (None: every budget)
     source_budgets: Optional[Sequence[int]] = None
     test_split: bool = False  # score each arm's best checkpoint on the test split
@@ -121,7 +123,8 @@ QUICK = dict(budgets=(50, 200), budgets_3d=(200,), num_train=400, num_val=60,
              quick=True)
 QUICK_BY_DATASET = {'generated': QUICK, 'lsp-extended': dict(
     budgets=(50, 200), source_budgets=(50, ), num_source=200, pretrain_epochs=1,
-    val_every=25, patience=2, window=1, max_iters=100, val_people=200, quick=True)}
+    val_every=25, patience=2, window=1, max_iters=100, val_people=200, test_people=200,
+    pretrain_people=2000, quick=True)}
 
 
 def benchmark_sources(s: LabelEfficiencySettings, source=None) -> List[Source]:
@@ -141,6 +144,12 @@ def rule_of(task: Task, s: LabelEfficiencySettings) -> PlateauRule:
 
 def budgets_of(task: Task, s: LabelEfficiencySettings) -> List[int]:
     return sorted(s.budgets if task.name == 'pose2d' else s.budgets_3d)
+
+
+def _subset_options(s: LabelEfficiencySettings) -> List[str]:
+    """The first ``val_people`` / ``test_people`` of the val and test splits."""
+    return ([f'val_dataloader.dataset.indices={s.val_people}'] if s.val_people else []) + (
+        [f'test_dataloader.dataset.indices={s.test_people}'] if s.test_people else [])
 
 
 def _runs_at(source: Source, n: int, s: LabelEfficiencySettings) -> bool:
@@ -181,9 +190,11 @@ def check_settings(s: LabelEfficiencySettings, source=None) -> None:
         if values is not None and not set(values) <= set(s.budgets) | set(s.budgets_3d):
             raise ValueError(f'{name} {list(values)} must be among the budgets '
                              f'{list(s.budgets)} (3D: {list(s.budgets_3d)})')
-    if s.val_people is not None and (isinstance(s.val_people, bool)
-                                     or not isinstance(s.val_people, int) or s.val_people < 1):
-        raise ValueError(f'val_people must be an integer >= 1 or None, got {s.val_people!r}')
+    for name in ('val_people', 'test_people', 'pretrain_people'):
+        value = getattr(s, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 1):
+            raise ValueError(f'{name} must be an integer >= 1 or None, got {value!r}')
     names = [x.name for x in benchmark_sources(s, source)]  # raises on a bad recipe
     if len(set(names)) != len(names):
         raise ValueError(f'hsjp_recipes name the same puzzle twice: {list(s.hsjp_recipes)}')
@@ -221,10 +232,12 @@ class LabelEfficiencyBenchmark(Benchmark):
         check_settings(settings, source)
 
     def _pretrain(self, source: Source, data: Dict[str, PreparedData]) -> Optional[dict]:
-        arm = pretrain_arm(source, self.source, data, self.settings.pretrain_epochs,
-                           self.settings.seed)
+        s = self.settings
+        arm = pretrain_arm(source, self.source, data, s.pretrain_epochs, s.seed)
         if arm is None:
             return None
+        if s.pretrain_people:
+            arm.options.append(f'train_dataloader.dataset.indices={s.pretrain_people}')
         run = self.runner.run(arm)
         records = run.get('convergence') or []
         iters = [r.get('iter') for r in records if r.get('iter')]
@@ -241,8 +254,7 @@ class LabelEfficiencyBenchmark(Benchmark):
         options = data.options(config) + plateau_options(
             config, num_labelled, rule, task.metric.key, s.val_every, max_iters) + [
             f'randomness.seed={s.seed}']
-        if s.val_people:
-            options.append(f'val_dataloader.dataset.indices={s.val_people}')
+        options += _subset_options(s)
         if pretrain:
             options += init_options(Path(pretrain['work_dir']), source.transfer, config)
         run = self.runner.run(Arm(name, config, options, test=s.test_split,

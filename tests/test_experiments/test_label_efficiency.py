@@ -373,3 +373,34 @@ def test_lsp_benchmark_refuses_before_any_work(tmp_path, lsp_extended_dir):
         LabelEfficiencyBenchmark(tmp_path / 'bad', LabelEfficiencySettings.for_dataset(
             dataset='lsp-extended', data_root=str(tmp_path)))
     assert not (tmp_path / 'bad').exists()
+
+
+@pytest.mark.integration
+def test_tiny_benchmark_on_lsp_extended(lsp_extended_dir, tmp_path):
+    """Scratch and HSJP on a few LSP Extended people through mim train / mim test: the
+    plateau rule on a smoothed curve stops each arm where plateau() says, the long scratch
+    arm runs, each arm's best checkpoint is scored on the test split, the mean pose beside."""
+    from hsjp_mmpose.experiments.label_efficiency import LabelEfficiencyBenchmark
+    settings = LabelEfficiencySettings.for_dataset(
+        dataset='lsp-extended', data_root=str(lsp_extended_dir), sources=('scratch', 'hsjp'),
+        budgets=(4, 8), source_budgets=None, long_scratch_budgets=(4, ), pretrain_epochs=1,
+        pretrain_people=16, val_every=1, patience=1, window=2, min_delta_ap=0.5, max_iters=3,
+        val_people=4, test_people=4, num_source=6)
+    results = LabelEfficiencyBenchmark(tmp_path, settings, log=lambda line: None).run()
+    for n in ('4', '8'):
+        row = results['arms']['pose2d'][n]
+        for source in ('scratch', 'hsjp'):
+            r = row[source]
+            records = json.loads((tmp_path / 'runs' / f'pose2d_n{n}_{source}' /
+                                  'convergence.json').read_text())
+            curve = [rec['metrics']['tPCK'] for rec in records]
+            assert plateau([rec['iter'] for rec in records], curve, PlateauRule(
+                1, 0.5, window=2))['stop_iter'] == r['stop_iter'] == records[-1]['iter']
+            assert 0 <= r['test']['tPCK'] <= 1
+    long = results['arms']['pose2d']['4']['scratch_equal_compute']
+    assert long['factor'] == 2 and long['matches'] == 'hsjp'
+    assert 'scratch_equal_compute' not in results['arms']['pose2d']['8']
+    assert 0 <= results['mean_pose_2d']['4']['tPCK'] <= 1
+    text = (tmp_path / 'results.md').read_text()
+    assert 'Targets (issue 23' in text and 'val / test' in text
+    assert (tmp_path / 'label_efficiency.png').is_file()

@@ -2,6 +2,7 @@
 """The quickstart's settings, report, plot and command line, and one tiny end-to-end run
 (the overrides it builds are tested in test_options.py)."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -129,7 +130,7 @@ def test_settings_for_lsp_extended_take_its_defaults_and_an_explicit_value_wins(
     s = QuickstartSettings.for_dataset(dataset='lsp-extended', data_root='/lsp')
     assert (s.dataset, s.data_root) == ('lsp-extended', '/lsp')
     assert (s.num_labelled, s.pretrain_epochs, s.finetune_epochs, s.val_interval,
-            s.pretrain_val_interval) == (500, 6, 40, 5, 6)
+            s.pretrain_val_interval) == (500, 6, 40, 8, 6)
     assert s.jigsaw_grid == (2, 2) and s.transfer == 'whole'  # the class defaults
     s = QuickstartSettings.for_dataset(dataset='lsp-extended', data_root='/lsp',
                                        num_labelled=300, val_interval=4)
@@ -178,3 +179,29 @@ def test_lsp_quickstart_refuses_before_any_work(tmp_path, lsp_extended_dir):
     with pytest.raises(ValueError, match='needs --data-root'):
         Quickstart(tmp_path / 'q', QuickstartSettings(dataset='lsp-extended'))
     assert not (tmp_path / 'q').exists()
+
+
+@pytest.mark.integration
+def test_tiny_quickstart_on_lsp_extended(lsp_extended_dir, tmp_path):
+    """The real-photo quickstart end to end on a few LSP Extended people: converted once,
+    ranked by PCK@0.2 of the torso on the test split, pictures from the photos."""
+    small = ['train_dataloader.batch_size=8', 'val_dataloader.dataset.indices=8',
+             'test_dataloader.dataset.indices=8']
+    settings = QuickstartSettings.for_dataset(
+        dataset='lsp-extended', data_root=str(lsp_extended_dir), num_labelled=8,
+        pretrain_epochs=1, finetune_epochs=1, val_interval=1, pretrain_val_interval=1,
+        pictures=1, extra_pretrain_options=small + ['train_dataloader.dataset.indices=16'],
+        extra_finetune_options=small)
+    results = Quickstart(tmp_path, settings, log=lambda line: None).run()
+    for name in ('finetune_hsjp', 'finetune_scratch', 'scratch_equal_compute'):
+        test = results['runs'][name]['test']
+        assert 0 <= test['tPCK'] <= 1 and 'PCK' in test, (name, test)
+        assert 'tPCK' in results['runs'][name]['convergence'][-1]['metrics']
+    text = (tmp_path / 'results.md').read_text()
+    assert text.startswith('# HSJP quickstart on LSP Extended (real photos)')
+    assert 'PCK@0.2 (torso)' in text and 'the test split' in text
+    pictures = results['pictures']
+    assert len(pictures['puzzles']) == len(pictures['heatmaps']) == \
+        len(pictures['skeletons']) == 1
+    assert all(Path(p).is_file() for paths in pictures.values() for p in paths)
+    assert (tmp_path / 'data' / 'lsp-extended' / 'annotations' / 'lspet_test.json').is_file()
