@@ -33,9 +33,8 @@ model = dict(
         grid=_base_.jigsaw_grid,  # the puzzle's, stated in the HSJP config
         permutation_seed=permutation_seed,
         # One average per puzzle cell (2x2 x 256 features, in cell order, as Noroozi &
-        # Favaro concatenate tile features in order). On 400 generated people (easy level),
-        # 12 epochs, it reached top-1 0.27 / top-5 0.97 (chance 0.04 / 0.21) where a global
-        # average of the 4x3 map (pooling='global') reached 0.11 / 0.47.
+        # Favaro concatenate tile features in order): it learns far faster than a global
+        # average of the map (configs/jigsaw_cls/README.md).
         pooling='cell',
         hidden_channels=256,
         dropout=0.,

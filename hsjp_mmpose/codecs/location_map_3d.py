@@ -44,9 +44,7 @@ class LocationMap3D(BaseKeypointCodec):
     does the same with the maps read at the true root. A map that is a joint's position
     relative to the crop then works as well as a root-relative one: its 2D layout part
     becomes a linear function of the pixel's coordinates, which the head's coordinate
-    channels make easy to learn. (On the generated people, the root-relative X and Y of
-    the joints are linear in their 2D offsets from the 2D root to within about 30 mm, but
-    only to about 70 mm in their offsets from the crop's centre.) Without ``root_index``
+    channels make easy to learn (``configs/pose3d/README.md``). Without ``root_index``
     the maps hold the root-relative joints themselves (VNect's form).
 
     Coordinates: ``lifting_target`` is root-relative and in millimetres (as

@@ -74,7 +74,7 @@ class QuickstartSettings:
     #: LSP Extended: HSJP on the 8,000 training crops (1,500 iterations), fine-tuning on
     #: 500 labelled people; about 25 minutes on 2 cores
     DATASET_DEFAULTS = {'lsp-extended': dict(
-        num_labelled=500, pretrain_epochs=6, finetune_epochs=40, val_interval=5,
+        num_labelled=500, pretrain_epochs=6, finetune_epochs=40, val_interval=8,
         pretrain_val_interval=6)}
 
     @classmethod
