@@ -24,9 +24,9 @@ from hsjp_mmpose.experiments.data_sources import add_data_source_args  # noqa: E
 from hsjp_mmpose.experiments.location_free import run_benchmark  # noqa: E402
 from hsjp_mmpose.synthetic.levels import DATA_LEVELS  # noqa: E402
 
-#: LSP Extended: the first 2,400 of the 8,000 training people keep the benchmark within
+#: LSP Extended: the first 2,000 of the 8,000 training people keep the benchmark within
 #: 45 minutes on 2 cores
-LSP_NUM_PEOPLE = 2400
+LSP_NUM_PEOPLE = 2000
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -32,7 +32,8 @@ jigsaw = dict(type='RandomJigsaw', grid=jigsaw_grid, input_size=input_size,
               permutations='all', patch_jitter=4, fill=128)
 
 model = dict(
-    head=dict(out_channels=jigsaw_grid[0] * jigsaw_grid[1], decoder=codec),
+    # _delete_: the base's DARK heatmap settings do not apply to the puzzle codec
+    head=dict(out_channels=jigsaw_grid[0] * jigsaw_grid[1], decoder=dict(codec, _delete_=True)),
     test_cfg=dict(flip_test=False))  # a flipped puzzle is another puzzle
 
 dataset_type = 'CocoPersonDataset'  # person boxes, keypoints unused

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 from mmengine.config import Config
-from mmpose.registry import MODELS
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+from mmpose.registry import DATASETS, MODELS
 from mmpose.utils import register_all_modules
 
 import hsjp_mmpose  # noqa: F401
@@ -74,7 +75,9 @@ def test_pretraining_config(path):
 def test_finetuning_config_builds(path):
     cfg = _load(path)
     assert cfg.model.head.decoder.type == 'MSRAHeatmap'
-    assert cfg.model.head.out_channels == 17
+    dataset_cls = DATASETS.get(cfg.train_dataloader.dataset.type)
+    metainfo = parse_pose_metainfo(dataset_cls.METAINFO)
+    assert cfg.model.head.out_channels == metainfo['num_keypoints']
     MODELS.build(cfg.model)
 
 

@@ -31,7 +31,10 @@ IMAGE_LEVEL_ROLES = ('locfree/LocationFreeHead_0_imagelevel',
                      'locfree/LocationFreeHead_25_imagelevel')
 BOX_LABEL_ROLES = ('locfree/LocationFreeHead_0', 'locfree/LocationFreeHead_25')
 #: steps that read where every sample's keypoints are
-LOCATION_STEPS = ('RandomHalfBody', 'RandomSideErasing', 'GenerateRegionPresenceLabels')
+LOCATION_STEPS = ('RandomHalfBody', 'GenerateRegionPresenceLabels')
+#: erasing steps and the anchor that places them whatever the keypoints
+ERASING_ANCHORS = dict(RandomKeypointErasing=('anchor', 'keypoint', 'random'),
+                       RandomSideErasing=('anchor', 'pair', 'random'))
 SEEDS = (0, 1, 2, 3)
 
 
@@ -137,8 +140,10 @@ def test_image_level_configs_list_no_location_step_and_no_region_loss(source, ro
     cfg = _config(source, role)
     steps = cfg.train_dataloader.dataset.pipeline
     assert not [s.type for s in steps if s.type in LOCATION_STEPS]
-    erasing = [s for s in steps if s.type == 'RandomKeypointErasing']
-    assert erasing and all(s.get('anchor', 'keypoint') == 'random' for s in erasing)
+    erasing = [s for s in steps if s.type in ERASING_ANCHORS]
+    assert erasing and all(
+        s.get(ERASING_ANCHORS[s.type][0], ERASING_ANCHORS[s.type][1]) ==
+        ERASING_ANCHORS[s.type][2] for s in erasing)
     assert cfg.model.head.presence_cfg.get('region_loss') is None
     # presence labels come after every transform that moves pixels or keypoints
     types = [s.type for s in steps]

@@ -12,9 +12,9 @@ def test_defaults():
                               num_people=None, epochs=None, pretrain_epochs=3, seed=0)
 
 
-def test_lsp_extended_trains_on_2400_people_by_default():
+def test_lsp_extended_trains_on_2000_people_by_default():
     args = tool.parse_args(['--dataset', 'lsp-extended', '--data-root', '/lsp'])
-    assert tool.LSP_NUM_PEOPLE == 2400 and args.num_people == 2400
+    assert tool.LSP_NUM_PEOPLE == 2000 and args.num_people == 2000
     assert args.data_root == '/lsp'
     args = tool.parse_args(['--dataset', 'lsp-extended', '--data-root', '/lsp',
                             '--num-people', '800', '--epochs', '2', '--pretrain-epochs', '1',
@@ -53,7 +53,7 @@ def test_main_passes_the_settings(monkeypatch):
     (args, kwargs), = calls
     assert args == ('w', )
     assert kwargs == dict(num_train=2000, num_val=300, epochs=2, seed=0, level='easy',
-                          dataset='lsp-extended', data_root='/lsp', num_people=2400,
+                          dataset='lsp-extended', data_root='/lsp', num_people=2000,
                           pretrain_epochs=3)
 
 

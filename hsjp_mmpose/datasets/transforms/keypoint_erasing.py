@@ -164,7 +164,8 @@ class RandomKeypointErasing(BaseTransform):
 @TRANSFORMS.register_module()
 class RandomSideErasing(RandomKeypointErasing):
     """Erase the model input on one side of a vertical line between a left/right keypoint
-    pair, and mark the keypoints there as not visible.
+    pair (or, ``anchor='random'``, anywhere across the middle of the input), and mark the
+    keypoints there as not visible.
 
     ``RandomKeypointErasing`` and truncating crops mostly take both keypoints of a pair out
     of view together, so presence labels rarely tell left from right. Here a random pair
@@ -191,16 +192,28 @@ class RandomSideErasing(RandomKeypointErasing):
     Args:
         prob (float): probability of erasing a side. Defaults to 0.3.
         fill (str | int | tuple): See ``RandomKeypointErasing``. Defaults to ``'noise'``.
+        anchor (str): ``'pair'``: the line runs through the midpoint of a random visible
+            pair (where the keypoints are decides where the input is erased); ``'random'``:
+            at a uniformly random column of the middle half of the input, whatever the
+            keypoints (only the presence labels of the erased input then tell which keypoints
+            lay on which side). Defaults to ``'pair'``.
     """
 
-    def __init__(self, prob: float = 0.3, fill: Union[str, int, Sequence[int]] = 'noise'):
+    def __init__(self, prob: float = 0.3, fill: Union[str, int, Sequence[int]] = 'noise',
+                 anchor: str = 'pair'):
+        if anchor not in ('pair', 'random'):
+            raise ValueError(f"anchor must be 'pair' or 'random', got {anchor!r}")
         super().__init__(prob=prob, fill=fill)
+        self.side_anchor = anchor
 
     required_keys = RandomKeypointErasing.required_keys + ('flip_indices', )
 
     def _erase(self, img: np.ndarray, kpts: np.ndarray, vis: np.ndarray,
                usable: np.ndarray, results: Dict) -> Optional[Tuple[np.ndarray, list]]:
         w = img.shape[1]
+        if self.side_anchor == 'random':
+            line = int(round(np.random.uniform(0.25, 0.75) * w))
+            return self._erase_side(img, kpts, vis, line)
         pairs = [(n, k, j) for n in range(len(kpts))
                  for k, j in enumerate(results['flip_indices'])
                  if k < j and usable[n, k] and usable[n, j]
@@ -209,6 +222,12 @@ class RandomSideErasing(RandomKeypointErasing):
             return None
         n, k, j = pairs[np.random.randint(len(pairs))]
         line = int(round((kpts[n, k, 0] + kpts[n, j, 0]) / 2))
+        return self._erase_side(img, kpts, vis, line)
+
+    def _erase_side(self, img: np.ndarray, kpts: np.ndarray, vis: np.ndarray,
+                    line: int) -> Optional[Tuple[np.ndarray, list]]:
+        """Erase one side of the column ``line``, chosen at random; zero ``vis`` there."""
+        w = img.shape[1]
         x1, x2 = (0, line) if np.random.rand() < 0.5 else (line, w)
         if x2 <= x1:
             return None
@@ -218,4 +237,5 @@ class RandomSideErasing(RandomKeypointErasing):
         return img, [(x1, 0, x2, img.shape[0])]
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(prob={self.prob}, fill={self.fill!r})'
+        return (f'{self.__class__.__name__}(prob={self.prob}, fill={self.fill!r}, '
+                f'anchor={self.side_anchor!r})')

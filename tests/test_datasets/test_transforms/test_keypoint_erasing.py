@@ -175,3 +175,28 @@ def test_side_erasing_needs_a_visible_pair_and_flip_indices():
 def test_registered():
     assert TRANSFORMS.get('RandomSideErasing') is RandomSideErasing
     assert TRANSFORMS.get('RandomKeypointErasing') is RandomKeypointErasing
+
+
+def test_side_erasing_with_a_random_line_ignores_where_the_keypoints_are():
+    """anchor='random': the erased side is the same wherever the keypoints are (same
+    seed), inside the middle half of the input, and hides exactly the keypoints on it."""
+    def moved():
+        results = _results()
+        results['transformed_keypoints'] = results['transformed_keypoints'] + np.float32(3.)
+        return results
+
+    for seed in range(20):
+        boxes = []
+        for results in (_results(), moved()):  # fresh: the transform writes into its input
+            np.random.seed(seed)
+            out = RandomSideErasing(prob=1., fill=0, anchor='random')(results)
+            (x1, y1, x2, y2), = out['erased_boxes'].astype(int)
+            line = x2 if x1 == 0 else x1
+            assert 12 <= line <= 36 and (y1, y2) == (0, 64)
+            xs = out['transformed_keypoints'][0, :, 0]
+            np.testing.assert_array_equal(out['keypoints_visible'][0] == 0,
+                                          (xs >= x1) & (xs < x2))
+            boxes.append((x1, x2))
+        assert boxes[0] == boxes[1]
+    with pytest.raises(ValueError, match='anchor'):
+        RandomSideErasing(anchor='keypoint')
