@@ -72,7 +72,7 @@ class QuickstartSettings:
     extra_finetune_options: List[str] = field(default_factory=list)
 
     #: LSP Extended: HSJP on the 8,000 training crops (1,500 iterations), fine-tuning on
-    #: 500 labelled people; about 25 minutes on 2 cores
+    #: 500 labelled people; sized to finish within 30 minutes on 2 cores (README, Results)
     DATASET_DEFAULTS = {'lsp-extended': dict(
         num_labelled=500, pretrain_epochs=6, finetune_epochs=40, val_interval=8,
         pretrain_val_interval=6)}
